@@ -1,0 +1,222 @@
+"""The command line: `auditor check`, `auditor rule`, `auditor config`, `auditor live-check`.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 3 internal error.
+Nothing heavy is imported here: libcst only when a file needs parsing, anthropic only by
+live-check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from auditor import __version__
+from auditor.config import OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"auditor: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select ANT4,ANT101 --select ANT2` -> ("ANT4", "ANT101", "ANT2")."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _check_selectors(option: str, selectors: tuple[str, ...]) -> None:
+    from auditor.rule import is_known_selector
+
+    for selector in selectors:
+        if not is_known_selector(selector):
+            _fail(f"{option}: unknown rule code or name {selector!r} (see `auditor rule --all`)")
+
+
+def _resolver(config: Path | None) -> ConfigResolver:
+    from auditor.rule import is_known_selector
+
+    try:
+        return ConfigResolver(config, is_known_selector)
+    except ConfigError as error:
+        _fail(str(error))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="auditor")
+def main() -> None:
+    """A reliability linter and auditor for Python code that calls the Anthropic SDK."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes such as ANT4, or names), replacing the configured selection.")
+@click.option("--ignore", multiple=True, help="Rules to disable, on top of the configuration.")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file for every path.")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), envvar="AUDITOR_OUTPUT_FORMAT", help="Output format (default: full; env AUDITOR_OUTPUT_FORMAT).")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too (for pre-commit).")
+@click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file, even those that cannot reference the SDK.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
+def check(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    config_file: Path | None,
+    output_format: str | None,
+    output_file: Path | None,
+    exit_zero: bool,
+    statistics: bool,
+    force_exclude: bool,
+    no_prefilter: bool,
+    quiet: bool,
+) -> None:
+    """Check PATHS (default: the current directory) for reliability mistakes around SDK calls."""
+    from auditor.api import CheckOptions, run_check
+    from auditor.renderers import RunResult, get_renderer
+    from auditor.renderers.text import render_statistics, summary_line
+
+    cli_select, cli_ignore, cli_extend = _selectors(select), _selectors(ignore), _selectors(extend_select)
+    for option, values in (("--select", cli_select), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
+        _check_selectors(option, values)
+    resolver = _resolver(config_file)
+
+    def settings_for(path: Path) -> Settings:
+        settings = resolver.for_path(path)
+        return dataclasses.replace(
+            settings,
+            select=cli_select or settings.select,
+            ignore=settings.ignore + cli_ignore,
+            extend_select=settings.extend_select + cli_extend,
+        )
+
+    try:
+        top = settings_for(Path.cwd())
+        options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter)
+        outcome = run_check(list(paths) or [Path(".")], settings_for, options)
+    except ConfigError as error:
+        _fail(str(error))
+
+    fmt = output_format or top.output_format
+    color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    result = RunResult(
+        findings=outcome.findings,
+        files_checked=outcome.files_checked,
+        root=top.root,
+        sources=outcome.sources,
+        color=color,
+    )
+    if statistics:
+        report = render_statistics(outcome.findings)
+    else:
+        report = get_renderer(fmt)(result)
+        # Under GitHub Actions with no format chosen, annotate the diff as well as printing text.
+        if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true" and fmt == "full":
+            report = get_renderer("github")(result) + report
+    _write(report, output_file)
+    if not quiet and (fmt in ("full", "concise") or statistics):
+        click.echo(summary_line(result))
+    for error in outcome.errors:
+        click.echo(f"auditor: internal error: {error}", err=True)
+    if outcome.errors:
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if outcome.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _write(report: str, output_file: Path | None) -> None:
+    if output_file is None:
+        click.echo(report, nl=False)
+        return
+    try:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        output_file.write_text(report, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {output_file}: {error.strerror or error}")
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Print the documentation of every rule.")
+def rule(code: str | None, show_all: bool) -> None:
+    """Print the documentation of rule CODE (a code such as ANT401 or a name)."""
+    from auditor.rule import all_rules
+
+    rules = all_rules()
+    if show_all:
+        chosen = list(rules.values())
+    elif code is None:
+        _fail("give a rule code (e.g. `auditor rule ANT401`) or --all")
+    else:
+        chosen = [r for r in rules.values() if code.upper() == r.code or code == r.name]
+        if not chosen:
+            _fail(f"unknown rule {code!r}; known: {', '.join(rules)}")
+    pages = []
+    for rule_class in chosen:
+        head = f"# {rule_class.name} ({rule_class.code})\n\nSeverity: {rule_class.severity.value}\n"
+        options = "".join(f"Option: `{o}`\n" for o in rule_class.options)
+        pages.append(f"{head}{options}\n{rule_class.documentation()}")
+    click.echo("\n".join(pages), nl=False)
+
+
+@main.command("config")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
+def show_config(path: Path | None, config_file: Path | None) -> None:
+    """Print the settings in force for PATH (default: the current directory) and their sources."""
+    settings = _settings_at(path, config_file)
+    click.echo(f"# configuration file: {settings.config_file or 'none (defaults)'}")
+    click.echo(f"# project root: {settings.root}")
+    for name, value, source in _settings_rows(settings):
+        click.echo(f"{name} = {value}  # {source}")
+
+
+def _settings_at(path: Path | None, config_file: Path | None) -> Settings:
+    resolver = _resolver(config_file)
+    try:
+        return resolver.for_path(path or Path.cwd())
+    except ConfigError as error:
+        _fail(str(error))
+
+
+def _settings_rows(settings: Settings) -> list[tuple[str, str, str]]:
+    from auditor.config import LIVE_KEYS, SDK_KEYS, TOP_LEVEL_KEYS
+
+    rows = []
+    for prefix, keys, holder in (("", TOP_LEVEL_KEYS, settings), ("sdk.", SDK_KEYS, settings.sdk), ("live.", LIVE_KEYS, settings.live)):
+        for key, (attr, _) in keys.items():
+            value = getattr(holder, attr)
+            rows.append((f"{prefix}{key}", _toml_value(value), settings.source_of(f"{prefix}{key}")))
+    return rows
+
+
+def _toml_value(value: object) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return "{ " + ", ".join(f"{k!r} = {list(v)!r}" for k, v in value) + " }"
+    if isinstance(value, tuple):
+        return repr(list(value)).replace("'", '"')
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def _register_live_check() -> None:
+    try:
+        from auditor.live import live_check
+    except ImportError:  # pragma: no cover - live-check is optional during development
+        return
+    main.add_command(live_check, "live-check")
+
+
+_register_live_check()

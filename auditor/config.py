@@ -1,0 +1,331 @@
+"""Find, read, validate and merge configuration: `[tool.auditor]`, `auditor.toml`, `.auditor.toml`.
+
+Every mistake in a configuration file is a `ConfigError` naming the file and the key, which the
+CLI prints and exits 2 on: a user never sees a traceback for a typo.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILES = (".auditor.toml", "auditor.toml", "pyproject.toml")
+
+DEFAULT_EXCLUDE = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".auditor_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pypackages__",
+    "__pycache__",
+    "_build",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
+
+OUTPUT_FORMATS = (
+    "full",
+    "concise",
+    "json",
+    "json-lines",
+    "sarif",
+    "github",
+    "gitlab",
+    "junit",
+    "markdown",
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the user: exit code 2."""
+
+
+@dataclass(frozen=True)
+class SdkSettings:
+    """A project's own names for SDK things (qualified names, as imported)."""
+
+    client_classes: tuple[str, ...] = ()
+    client_factories: tuple[str, ...] = ()
+    wrappers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    model: str = "claude-haiku-4-5"
+    max_tokens: int = 64
+    timeout: float = 60.0
+    max_retries: int = 2
+    prompt: str = "Reply with the single word: ready"
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    output_format: str = "full"
+    max_tokens_threshold: int = 4096
+    max_total_wait: float | None = None
+    retry_decorators: tuple[str, ...] = ()
+    sdk: SdkSettings = SdkSettings()
+    live: LiveSettings = LiveSettings()
+    # Where each key came from ("default" or a file path), and the project root it applies to.
+    sources: tuple[tuple[str, str], ...] = ()
+    config_file: Path | None = None
+    root: Path = field(default_factory=Path.cwd)
+
+    def source_of(self, key: str) -> str:
+        return dict(self.sources).get(key, "default")
+
+    def fingerprint(self) -> str:
+        """A stable text of every setting that can change findings (the cache keys on it)."""
+        skip = {"sources", "config_file", "root", "output_format", "live"}
+        return repr([(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in skip])
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: one checker per value type, each returning the converted value or raising.
+
+
+class _WrongType(Exception):
+    def __init__(self, expected: str) -> None:
+        self.expected = expected
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _WrongType("a number")
+    if value < 0:
+        raise _WrongType("a number of zero or more")
+    return float(value)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _WrongType("an integer")
+    if value < 0:
+        raise _WrongType("an integer of zero or more")
+    return value
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _WrongType("a string")
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _WrongType("a list of strings")
+    return tuple(value)
+
+
+def _table_of_strings(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise _WrongType("a table of pattern = [codes]")
+    out = []
+    for pattern, codes in value.items():
+        out.append((pattern, _strings(codes)))
+    return tuple(out)
+
+
+def _output_format(value: Any) -> str:
+    text = _string(value)
+    if text not in OUTPUT_FORMATS:
+        raise _WrongType("one of " + ", ".join(OUTPUT_FORMATS))
+    return text
+
+
+# key in the file -> (attribute, checker)
+TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "select": ("select", _strings),
+    "ignore": ("ignore", _strings),
+    "extend-select": ("extend_select", _strings),
+    "exclude": ("exclude", _strings),
+    "extend-exclude": ("extend_exclude", _strings),
+    "per-file-ignores": ("per_file_ignores", _table_of_strings),
+    "output-format": ("output_format", _output_format),
+    "max-tokens-threshold": ("max_tokens_threshold", _integer),
+    "max-total-wait": ("max_total_wait", _number),
+    "retry-decorators": ("retry_decorators", _strings),
+}
+SDK_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "client-classes": ("client_classes", _strings),
+    "client-factories": ("client_factories", _strings),
+    "wrappers": ("wrappers", _strings),
+}
+LIVE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "model": ("model", _string),
+    "max-tokens": ("max_tokens", _integer),
+    "timeout": ("timeout", _number),
+    "max-retries": ("max_retries", _integer),
+    "prompt": ("prompt", _string),
+    "base-url": ("base_url", _string),
+}
+
+
+def _read_section(
+    table: dict[str, Any],
+    keys: dict[str, tuple[str, Callable[[Any], Any]]],
+    where: str,
+    label: str,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        prefix = f"{where}: {label} {key}" if label else f"{where}: {key}"
+        if key not in keys:
+            known = ", ".join(sorted(keys))
+            raise ConfigError(f"{prefix}: unknown key (known keys: {known})")
+        attr, check = keys[key]
+        try:
+            values[attr] = check(raw)
+        except _WrongType as wrong:
+            raise ConfigError(f"{prefix}: expected {wrong.expected}, got {raw!r}") from None
+    return values
+
+
+def _load_table(path: Path) -> tuple[dict[str, Any], str] | None:
+    """The auditor table of a config file and its label, or None for a pyproject without one."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{_display(path)}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{_display(path)}: cannot be read: {error}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict) or "auditor" not in tool:
+            return None
+        table = tool["auditor"]
+        if not isinstance(table, dict):
+            raise ConfigError(f"{_display(path)}: [tool.auditor] must be a table")
+        return table, "tool.auditor"
+    return data, ""
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _label(section: str, sub: str) -> str:
+    """`[tool.auditor.live]` for a pyproject, `[live]` for auditor.toml, "" for its top level."""
+    name = ".".join(part for part in (section, sub) if part)
+    return f"[{name}]" if name else ""
+
+
+def load_settings(path: Path, validate_code: Callable[[str], bool] | None = None) -> Settings:
+    """Read one configuration file into Settings (defaults for what it does not set)."""
+    loaded = _load_table(path)
+    if loaded is None:
+        return Settings(config_file=path, root=path.parent.resolve())
+    table, section = loaded
+    where = _display(path)
+    table = dict(table)
+    sdk_table = table.pop("sdk", {})
+    live_table = table.pop("live", {})
+    for name, sub in (("sdk", sdk_table), ("live", live_table)):
+        if not isinstance(sub, dict):
+            raise ConfigError(f"{where}: {_label(section, name)}: expected a table, got {sub!r}")
+    values = _read_section(table, TOP_LEVEL_KEYS, where, _label(section, ""))
+    sdk_values = _read_section(sdk_table, SDK_KEYS, where, _label(section, "sdk"))
+    live_values = _read_section(live_table, LIVE_KEYS, where, _label(section, "live"))
+    if validate_code is not None:
+        _check_codes(values, where, _label(section, ""), validate_code)
+    sources = [(key, where) for key in table] + [(f"sdk.{k}", where) for k in sdk_table]
+    sources += [(f"live.{k}", where) for k in live_table]
+    return Settings(
+        **values,
+        sdk=SdkSettings(**sdk_values),
+        live=LiveSettings(**live_values),
+        sources=tuple(sources),
+        config_file=path,
+        root=path.parent.resolve(),
+    )
+
+
+def _check_codes(values: dict[str, Any], where: str, label: str, valid: Callable[[str], bool]) -> None:
+    lists: list[tuple[str, Iterable[str]]] = [
+        ("select", values.get("select", ())),
+        ("ignore", values.get("ignore", ())),
+        ("extend-select", values.get("extend_select", ())),
+    ]
+    lists += [("per-file-ignores", codes) for _, codes in values.get("per_file_ignores", ())]
+    for key, codes in lists:
+        for code in codes:
+            if not valid(code):
+                prefix = f"{where}: {label} " if label else f"{where}: "
+                raise ConfigError(f"{prefix}{key}: unknown rule code or name {code!r}")
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest configuration file at or above `start` (a file's directory, or a directory)."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    for folder in (directory, *directory.parents):
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file():
+                if name != "pyproject.toml" or _has_auditor_table(candidate):
+                    return candidate
+    return None
+
+
+def _has_auditor_table(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.auditor" in text or "tool.auditor" in text
+
+
+class ConfigResolver:
+    """The settings for each file: the nearest configuration file wins, as in ruff.
+
+    With `--config FILE`, that file applies everywhere. Results are cached per directory.
+    """
+
+    def __init__(self, explicit: Path | None, validate_code: Callable[[str], bool] | None = None) -> None:
+        self._validate = validate_code
+        self._by_file: dict[Path, Settings] = {}
+        self._by_dir: dict[Path, Settings] = {}
+        self._explicit: Settings | None = None
+        if explicit is not None:
+            if not explicit.is_file():
+                raise ConfigError(f"{explicit}: no such configuration file")
+            self._explicit = self._load(explicit)
+
+    def _load(self, path: Path) -> Settings:
+        if path not in self._by_file:
+            self._by_file[path] = load_settings(path, self._validate)
+        return self._by_file[path]
+
+    def for_path(self, path: Path) -> Settings:
+        if self._explicit is not None:
+            return self._explicit
+        directory = (path if path.is_dir() else path.parent).resolve()
+        if directory not in self._by_dir:
+            found = find_config_file(directory)
+            self._by_dir[directory] = self._load(found) if found else Settings(root=Path.cwd().resolve())
+        return self._by_dir[directory]

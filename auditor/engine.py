@@ -1,0 +1,208 @@
+"""Check one file: read, prefilter, parse once, build the SDK model once, run every rule on it,
+then apply suppressions and per-file ignores. Never raises for bad input: a file that cannot be
+read or parsed becomes an ANT000 finding.
+
+libcst and the SDK model are imported only when a file passes the prefilter, so a run over files
+that never mention the SDK does not pay for them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import re
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.config import Settings
+from auditor.findings import Finding, Severity, Span
+from auditor.rule import Rule, all_rules
+from auditor.suppression import parse_suppressions
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from auditor.sdk import SdkModel
+
+PARSE_ERROR = "ANT000"
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    # Source lines, kept only when there are findings to show them under.
+    lines: list[str] | None = None
+    # Internal errors (a rule crashed): reported on stderr, exit code 3.
+    errors: list[str] = field(default_factory=list)
+    parsed: bool = False
+
+
+def trigger_pattern(settings: Settings) -> re.Pattern[bytes]:
+    """Bytes a file must contain to be able to reference the SDK at all.
+
+    Every SDK name reaches a module through an import of `anthropic`, or through a name the
+    configuration declares (whose last component must then appear in the text).
+    """
+    words = {"anthropic"}
+    for name in (*settings.sdk.client_classes, *settings.sdk.client_factories, *settings.sdk.wrappers):
+        words.add(name.rsplit(".", 1)[-1])
+    return re.compile("|".join(re.escape(w) for w in sorted(words)).encode())
+
+
+def display_path(path: Path) -> str:
+    """Paths as the user gave them, relative to the working directory when under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def rules_for(settings: Settings) -> list[type[Rule]]:
+    from auditor.rule import select_rules
+
+    return select_rules(settings.select, settings.extend_select, settings.ignore)
+
+
+def _ignored_by_path(path: str, settings: Settings) -> set[str]:
+    from auditor.rule import codes_matching
+
+    try:
+        relative = Path(path).resolve().relative_to(settings.root).as_posix()
+    except ValueError:
+        relative = path
+    codes: set[str] = set()
+    for pattern, selectors in settings.per_file_ignores:
+        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(path).name, pattern):
+            codes |= codes_matching(selectors)
+    return codes
+
+
+def parse_error_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    rule = all_rules()[PARSE_ERROR]
+    return Finding(
+        PARSE_ERROR,
+        rule.name,
+        Severity.ERROR,
+        message,
+        path,
+        Span(line, column, line, column),
+        context=message,
+    )
+
+
+def decode(data: bytes) -> str:
+    """Decode Python source as the interpreter does: BOM, coding cookie, else UTF-8."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def check_file(path: Path, settings: Settings, use_prefilter: bool = True) -> FileResult:
+    shown = display_path(path)
+    result = FileResult(shown)
+    ignored = _ignored_by_path(shown, settings)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        result.findings.append(parse_error_finding(shown, f"cannot read file: {error.strerror or error}"))
+    else:
+        check_bytes(result, data, settings, use_prefilter)
+    result.findings = sorted((f for f in result.findings if f.code not in ignored), key=lambda f: f.sort_key)
+    if not result.findings:
+        result.lines = None
+    return result
+
+
+def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> None:
+    path = result.path
+    if b"\x00" in data:
+        result.findings.append(parse_error_finding(path, "binary file (contains NUL bytes), not Python source"))
+        return
+    try:
+        source = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        result.findings.append(parse_error_finding(path, f"cannot decode file: {_one_line(error)}"))
+        return
+    could_reference_sdk = trigger_pattern(settings).search(data) is not None
+    if use_prefilter and not could_reference_sdk:
+        return
+    module = _parse(result, source, could_reference_sdk)
+    if module is None:
+        return
+    result.parsed = True
+    from auditor.sdk import SdkModel
+
+    try:
+        model = SdkModel(module, path, settings.sdk)
+    except RecursionError:
+        result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
+        return
+    findings = list(_run_rules(result, model, settings))
+    if findings:
+        suppressions = parse_suppressions(source)
+        findings = [f for f in findings if not suppressions.silences(f.code, f.span.line)]
+    result.findings.extend(findings)
+    if result.findings:
+        result.lines = source.splitlines()
+
+
+def _parse(result: FileResult, source: str, could_reference_sdk: bool) -> cst.Module | None:
+    import libcst as cst
+
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        # A file that cannot reference the SDK is none of our business, parsed or not: this
+        # keeps the findings the same with and without the prefilter.
+        if could_reference_sdk:
+            message = f"cannot parse: {_one_line(error.message)}"
+            result.findings.append(parse_error_finding(result.path, message, error.raw_line, error.raw_column + 1))
+    except (RecursionError, MemoryError, ValueError) as error:
+        if could_reference_sdk:
+            result.findings.append(parse_error_finding(result.path, f"cannot parse: {_one_line(error)}"))
+    return None
+
+
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())
+
+
+def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Iterable[Finding]:
+    seen: set[tuple[str, int, int]] = set()
+    for rule_class in rules_for(settings):
+        rule = rule_class(settings)
+        try:
+            for report in rule.check(model):
+                finding = _to_finding(rule_class, model, report.node, report.message, report.fix)
+                key = (finding.code, finding.span.line, finding.span.column)
+                if key not in seen:
+                    seen.add(key)
+                    yield finding
+        except Exception as error:  # a bug in a rule must not take the run down
+            result.errors.append(f"{rule_class.code} crashed on {result.path}: {type(error).__name__}: {error}")
+
+
+def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: str, fix: object) -> Finding:
+    position = model.position(node)
+    span = Span(position.start.line, position.start.column + 1, position.end.line, position.end.column + 1)
+    return Finding(
+        rule.code,
+        rule.name,
+        rule.severity,
+        message,
+        model.path,
+        span,
+        fix,  # type: ignore[arg-type]
+        context=finding_context(model, node),
+    )
+
+
+def finding_context(model: SdkModel, node: cst.CSTNode) -> str:
+    """The flagged code with white space folded, and the function around it: the fingerprint's text."""
+    code = " ".join(model.code(node).split())
+    function = model.enclosing_function(node)
+    return f"{function.name.value if function else '<module>'}\x1f{code}"

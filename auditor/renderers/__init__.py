@@ -1,0 +1,50 @@
+"""One renderer per output format. A renderer turns a finished run into the text it writes.
+
+Renderers import what they need lazily, so choosing `concise` never pays for building SARIF.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.findings import Finding
+
+# format name -> "module:function" inside auditor.renderers
+RENDERERS: dict[str, str] = {
+    "full": "text:render_full",
+    "concise": "text:render_concise",
+    "json": "json_format:render_json",
+    "json-lines": "json_format:render_json_lines",
+    "sarif": "sarif:render_sarif",
+    "github": "github:render_github",
+    "gitlab": "gitlab:render_gitlab",
+    "junit": "junit:render_junit",
+    "markdown": "markdown:render_markdown",
+}
+
+
+@dataclass
+class RunResult:
+    """Everything a renderer may show about one `auditor check` run."""
+
+    findings: list[Finding]
+    files_checked: int
+    root: Path = field(default_factory=Path.cwd)
+    # Lines of each file that has findings, for showing the source under a finding: path -> lines.
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    color: bool = False
+    show_fixes: bool = False
+    baseline_hidden: int = 0
+
+
+Renderer = Callable[[RunResult], str]
+
+
+def get_renderer(name: str) -> Renderer:
+    module_name, function = RENDERERS[name].split(":")
+    module = importlib.import_module(f"auditor.renderers.{module_name}")
+    renderer: Renderer = getattr(module, function)
+    return renderer

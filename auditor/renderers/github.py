@@ -1,0 +1,48 @@
+"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request diff.
+
+    ::error file=pkg/mod.py,line=3,col=5,endLine=3,endColumn=17,title=ANT101 rule-name::ANT101 ...
+
+No upload step or token is needed: the runner turns these stdout lines into annotations.
+"""
+
+from __future__ import annotations
+
+from auditor.findings import Finding, Severity
+from auditor.renderers import RunResult
+from auditor.renderers.json_format import relative_path
+
+# Anything that is neither an error nor a warning becomes a notice, GitHub's third level.
+_COMMANDS: dict[Severity, str] = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+
+
+def escape_data(text: str) -> str:
+    """Escape the message part, as the runner's own toolkit does (`%` first, or it would double)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a `key=value` property: `:` and `,` would otherwise end the value early."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(finding: Finding, path: str) -> str:
+    span = finding.span
+    properties: list[tuple[str, str]] = [("file", path), ("line", str(span.line))]
+    # GitHub only honours columns on a single-line annotation: with line != endLine it rejects or
+    # misplaces `col`/`endColumn`, so a multi-line span is reported by its lines alone.
+    single_line = span.line == span.end_line
+    if single_line:
+        properties.append(("col", str(span.column)))
+    properties.append(("endLine", str(span.end_line)))
+    if single_line:
+        properties.append(("endColumn", str(span.end_column)))
+    properties.append(("title", f"{finding.code} {finding.name}"))
+    joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    command = _COMMANDS.get(finding.severity, "notice")
+    return f"::{command} {joined}::{escape_data(f'{finding.code} {finding.message}')}"
+
+
+def render_github(result: RunResult) -> str:
+    """One workflow command per finding, paths relative to the root (the checked-out workspace)."""
+    findings = sorted(result.findings, key=lambda f: f.sort_key)
+    return "".join(_command(f, relative_path(f.path, result.root)) + "\n" for f in findings)

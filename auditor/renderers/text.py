@@ -1,0 +1,70 @@
+"""The terminal formats: `full` (finding, source line, caret) and `concise` (one line each)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from auditor.findings import Finding, Severity
+from auditor.renderers import RunResult
+
+_RED, _YELLOW, _BOLD, _CYAN, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[36m", "\033[2m", "\033[0m"
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"{style}{text}{_RESET}" if color else text
+
+
+def _head(finding: Finding, color: bool) -> str:
+    location = f"{finding.path}:{finding.span.line}:{finding.span.column}:"
+    style = _RED if finding.severity is Severity.ERROR else _YELLOW
+    return f"{_paint(location, _BOLD, color)} {_paint(finding.code, _BOLD + style, color)} {finding.message}"
+
+
+def _snippet(finding: Finding, lines: list[str] | None, color: bool) -> list[str]:
+    """The flagged line, and a caret under the span (to the line's end for a multi-line span)."""
+    if not lines or not 1 <= finding.span.line <= len(lines):
+        return []
+    text = lines[finding.span.line - 1].expandtabs(1)
+    start = max(finding.span.column - 1, 0)
+    if finding.span.end_line == finding.span.line:
+        end = max(finding.span.end_column - 1, start + 1)
+    else:
+        end = max(len(text.rstrip()), start + 1)
+    gutter = f"{finding.span.line} | "
+    pad = " " * (len(gutter) - 2) + "| "
+    marker = " " * start + "^" * (end - start)
+    return [_paint(gutter, _CYAN, color) + text, _paint(pad, _CYAN, color) + _paint(marker, _RED, color)]
+
+
+def summary_line(result: RunResult) -> str:
+    findings = result.findings
+    hidden = f" ({result.baseline_hidden} hidden by the baseline)" if result.baseline_hidden else ""
+    if not findings:
+        files = result.files_checked
+        return f"All checks passed: no problems in {files} file{'s' if files != 1 else ''}.{hidden}"
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    warnings = len(findings) - errors
+    files = len({f.path for f in findings})
+    parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
+    noun = "problem" if len(findings) == 1 else "problems"
+    return f"Found {len(findings)} {noun} ({', '.join(parts)}) in {files} file{'s' if files != 1 else ''}.{hidden}"
+
+
+def render_full(result: RunResult) -> str:
+    out: list[str] = []
+    for finding in sorted(result.findings, key=lambda f: f.sort_key):
+        out.append(_head(finding, result.color))
+        out.extend(_snippet(finding, result.sources.get(finding.path), result.color))
+        out.append("")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def render_concise(result: RunResult) -> str:
+    return "".join(_head(f, result.color) + "\n" for f in sorted(result.findings, key=lambda f: f.sort_key))
+
+
+def render_statistics(findings: list[Finding]) -> str:
+    """`--statistics`: a count per rule, most frequent first."""
+    counts = Counter((f.code, f.name) for f in findings)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    return "".join(f"{n:>{width}}  {code}  {name}\n" for (code, name), n in sorted(counts.items(), key=lambda i: (-i[1], i[0])))

@@ -1,0 +1,116 @@
+"""The rule base class and the registry of every rule, selected by code, prefix or name.
+
+Rules are small classes that read facts from the SDK model and yield findings. A rule module
+imports nothing heavy at import time, so `auditor rule` and `auditor config` start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from auditor.findings import Fix, Severity
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from auditor.config import Settings
+    from auditor.sdk import SdkModel
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a rule yields: the node to flag, the message, and a fix if one exists."""
+
+    node: cst.CSTNode
+    message: str
+    fix: Fix | None = None
+
+
+class Rule:
+    """One check. Subclasses set the class attributes and implement `check`.
+
+    The docstring is the rule's documentation, in the sections ruff users know ("What it does",
+    "Why is this bad?", "Example", "Use instead:", "Options", "References"); `auditor rule CODE`
+    prints it and SARIF carries it.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    # Configuration keys this rule reads, shown by `auditor rule`.
+    options: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        doc = (cls.__doc__ or "").strip("\n")
+        lines = doc.splitlines()
+        indent = min((len(l) - len(l.lstrip()) for l in lines[1:] if l.strip()), default=0)
+        body = "\n".join([lines[0].strip(), *(l[indent:] for l in lines[1:])]) if lines else ""
+        return body.strip() + "\n"
+
+
+def _load_rules() -> dict[str, type[Rule]]:
+    import auditor.rules as package
+
+    found: dict[str, type[Rule]] = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"auditor.rules.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and hasattr(value, "code"):
+                found[value.code] = value
+    return dict(sorted(found.items()))
+
+
+_RULES: dict[str, type[Rule]] | None = None
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    """Every rule by code, in code order."""
+    global _RULES
+    if _RULES is None:
+        _RULES = _load_rules()
+    return _RULES
+
+
+def _matches(selector: str, rule: type[Rule]) -> bool:
+    return selector == "ALL" or rule.code.startswith(selector) or selector == rule.name
+
+
+_SELECTOR = re.compile(r"^(ALL|ANT\d{0,3}|[a-z0-9-]+)$")
+
+
+def is_known_selector(selector: str) -> bool:
+    """A code, a code prefix (`ANT4`), a rule name or `ALL` that matches at least one rule."""
+    if not _SELECTOR.match(selector):
+        return False
+    return any(_matches(selector, rule) for rule in all_rules().values())
+
+
+def select_rules(
+    select: Iterable[str], extend_select: Iterable[str], ignore: Iterable[str]
+) -> list[type[Rule]]:
+    """Rules picked by select + extend-select minus ignore; a longer selector is not special-cased."""
+    chosen = [*select, *extend_select]
+    ignored = list(ignore)
+    return [
+        rule
+        for rule in all_rules().values()
+        if any(_matches(s, rule) for s in chosen) and not any(_matches(s, rule) for s in ignored)
+    ]
+
+
+def codes_matching(selectors: Iterable[str]) -> set[str]:
+    selectors = list(selectors)
+    return {code for code, rule in all_rules().items() if any(_matches(s, rule) for s in selectors)}

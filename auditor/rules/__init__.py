@@ -1,0 +1,1 @@
+"""One module per rule; `auditor.rule.all_rules()` finds them."""

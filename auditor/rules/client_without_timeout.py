@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Severity
+from auditor.rule import Report, Rule
+from auditor.sdk_table import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+
+if TYPE_CHECKING:
+    from auditor.sdk import ClientConfig, SdkModel
+
+
+class ClientWithoutTimeout(Rule):
+    """An SDK client built without `timeout=` while a call through it sets none either.
+
+    ## What it does
+    Reports an `Anthropic(...)` (or `AsyncAnthropic`, `AnthropicBedrock`, `AnthropicVertex`, ...)
+    construction that passes no `timeout=` and no `http_client=` with a timeout of its own, when
+    at least one generation call that goes through that client passes no `timeout=` either.
+
+    ## Why is this bad?
+    The SDK's default timeout is 600 seconds per attempt, and it retries twice by default: one
+    request whose connection stalls can hold a worker for up to 30 minutes. Most services want
+    an answer, or an error they can handle, within a minute or two.
+
+    A client without a timeout is fine when every call through it sets its own
+    (`timeout=20` on each call, or `client.with_options(timeout=20)`): this rule only fires when
+    it sees a call that really runs with the default. A client whose calls auditor cannot see
+    (it is returned or imported elsewhere) is not reported.
+
+    ## Example
+    ```python
+    client = anthropic.Anthropic()
+    client.messages.create(model=MODEL, max_tokens=1024, messages=messages)
+    ```
+
+    Use instead:
+    ```python
+    client = anthropic.Anthropic(timeout=60.0)
+    client.messages.create(model=MODEL, max_tokens=1024, messages=messages)
+    ```
+
+    ## References
+    - Anthropic Python SDK, "Timeouts": `timeout=` on the client, `with_options`, or per request.
+    """
+
+    code = "ANT401"
+    name = "client-without-timeout"
+    severity = Severity.WARNING
+    summary = "An SDK client built without a timeout while a call through it sets none"
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        first_call: dict[ClientConfig, int] = {}
+        for call in model.sdk_calls:
+            if model.call_timeout(call) is not None:
+                continue  # the call sets its own timeout (or may, through **kwargs)
+            for config in call.clients.configs:
+                for root in model.constructions_without(config, "timeout"):
+                    first_call.setdefault(root, model.line(call.node))
+        for config, line in first_call.items():
+            timeout = model.client_timeout(config)
+            if not (timeout.known and timeout.source == "SDK default"):
+                continue
+            retries = model.client_max_retries(config)
+            attempts = (retries.value + 1) if retries.known else DEFAULT_MAX_RETRIES + 1  # type: ignore[operator]
+            yield Report(
+                config.node,
+                f"{config.class_name}() has no timeout and the call on line {line} sets none: each "
+                f"attempt can wait {DEFAULT_TIMEOUT_SECONDS:.0f} s (the SDK default), "
+                f"{DEFAULT_TIMEOUT_SECONDS * attempts:,.0f} s over {attempts} attempts. "
+                f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
+            )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Severity
+from auditor.rule import Report, Rule
+
+if TYPE_CHECKING:
+    from auditor.sdk import SdkModel
+
+
+class ParseError(Rule):
+    """A file that auditor cannot read or parse.
+
+    ## What it does
+    Reports a file that is not valid UTF-8 Python, is binary, cannot be read, or that the parser
+    (libcst) rejects, with the line and the parser's own message. The run goes on with the other
+    files.
+
+    ## Why is this bad?
+    A file that cannot be parsed is a file that was not checked: a clean run would be a false
+    promise. libcst also rejects a few files that CPython accepts (for example a parenthesised
+    annotated target such as `(x): int = 1`); those are reported the same way.
+
+    ## Options
+    Only `per-file-ignores` silences it: a suppression comment cannot be read in a file that
+    cannot be parsed.
+    """
+
+    code = "ANT000"
+    name = "parse-error"
+    severity = Severity.ERROR
+    summary = "A file that cannot be read or parsed"
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        # The engine reports parse failures itself; there is nothing to look at in a parsed module.
+        return iter(())

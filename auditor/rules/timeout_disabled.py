@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Severity
+from auditor.rule import Report, Rule
+
+if TYPE_CHECKING:
+    from auditor.sdk import ClientConfig, SdkModel, Setting
+
+
+class TimeoutDisabled(Rule):
+    """`timeout=None` (or a timeout object whose read timeout is None) on a client or a call.
+
+    ## What it does
+    Reports `timeout=None` passed to an SDK client, to `with_options`, to a generation call, or to
+    the `http_client` a client is built with; and `httpx.Timeout(None)`, `anthropic.Timeout(None)`
+    or any timeout object whose read timeout is None. It follows constants, attributes and a
+    parameter's default: `def make(timeout=None): return Anthropic(timeout=timeout)` disables the
+    timeout for every caller that does not pass one.
+
+    ## Why is this bad?
+    `None` does not mean "use the default": it switches the timeout off. A request whose
+    connection stalls then waits forever, holding its worker, its connection and its caller; with
+    the SDK's retries it can never give up at all.
+
+    ## Example
+    ```python
+    client = anthropic.Anthropic(timeout=None)
+    ```
+
+    Use instead:
+    ```python
+    client = anthropic.Anthropic(timeout=120.0)
+    # and stream long generations: the timeout then bounds each pause, not the whole answer
+    ```
+    """
+
+    code = "ANT402"
+    name = "timeout-disabled"
+    severity = Severity.ERROR
+    summary = "A timeout set to None: the request can wait forever"
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        for config in model.client_configs:
+            setting = model.client_timeout(config)
+            if _disabled(setting) and _explicit_here(model, config, setting):
+                where = "with_options()" if config.derived else f"{config.class_name}()"
+                yield Report(setting.node or config.node, _message(where, setting))
+        for call in model.sdk_calls:
+            setting = model.call_timeout(call)
+            if setting is not None and _disabled(setting):
+                yield Report(setting.node or call.node, _message(f"{call.operation}()", setting))
+
+
+def _disabled(setting: Setting) -> bool:
+    return setting.known and setting.value is None
+
+
+def _explicit_here(model: SdkModel, config: ClientConfig, setting: Setting) -> bool:
+    """Report an inherited None once, at the construction that wrote it, not at each derivation."""
+    node = setting.node
+    return node is not None and any(ancestor is config.node for ancestor in model.ancestors(node))
+
+
+def _message(where: str, setting: Setting) -> str:
+    origin = "" if setting.source == "literal" else f" ({setting.source})"
+    maybe = "" if setting.certain else " may be"
+    verb = "disables" if setting.certain else "would disable"
+    return (
+        f"timeout{maybe} None on {where}{origin}: this {verb} the timeout, so a stalled request "
+        "waits forever. Set a finite timeout such as timeout=60.0, and stream long generations"
+    )

@@ -1,0 +1,157 @@
+"""What auditor knows about the `anthropic` package, as a table: lint time never imports the SDK.
+
+`tests/test_sdk_drift.py` compares every entry with the installed package, so a new SDK release
+that adds a client or moves an exception fails CI instead of silently going unrecognised.
+"""
+
+from __future__ import annotations
+
+SDK_MODULE = "anthropic"
+
+# Exported client classes, by their public name. `Client`/`AsyncClient` are aliases of the first two.
+CLIENT_CLASSES: dict[str, bool] = {  # name -> is_async
+    "Anthropic": False,
+    "AsyncAnthropic": True,
+    "Client": False,
+    "AsyncClient": True,
+    "AnthropicAWS": False,
+    "AsyncAnthropicAWS": True,
+    "AnthropicBedrock": False,
+    "AsyncAnthropicBedrock": True,
+    "AnthropicBedrockMantle": False,
+    "AsyncAnthropicBedrockMantle": True,
+    "AnthropicFoundry": False,
+    "AsyncAnthropicFoundry": True,
+    "AnthropicGoogleCloud": False,
+    "AsyncAnthropicGoogleCloud": True,
+    "AnthropicVertex": False,
+    "AsyncAnthropicVertex": True,
+}
+
+# Exception classes exported by `anthropic`, each mapped to its base class (the SDK's own tree).
+EXCEPTION_PARENTS: dict[str, str] = {
+    "AnthropicError": "Exception",
+    "APIError": "AnthropicError",
+    "APIStatusError": "APIError",
+    "APIConnectionError": "APIError",
+    "APITimeoutError": "APIConnectionError",
+    "APIResponseValidationError": "APIError",
+    "APIWebhookValidationError": "APIError",
+    "RetryableError": "AnthropicError",
+    "CredentialsError": "AnthropicError",
+    "IdentityTokenFileError": "CredentialsError",
+    "WorkloadIdentityError": "AnthropicError",
+    "BadRequestError": "APIStatusError",
+    "AuthenticationError": "APIStatusError",
+    "PaymentRequiredError": "APIStatusError",
+    "PermissionDeniedError": "APIStatusError",
+    "NotFoundError": "APIStatusError",
+    "RequestTimeoutError": "APIStatusError",
+    "ConflictError": "APIStatusError",
+    "PreconditionFailedError": "APIStatusError",
+    "ContentTooLargeError": "APIStatusError",
+    "RequestTooLargeError": "APIStatusError",  # alias of ContentTooLargeError
+    "UnprocessableEntityError": "APIStatusError",
+    "RateLimitError": "APIStatusError",
+    "RequestHeaderFieldsTooLargeError": "APIStatusError",
+    "ClientClosedRequestError": "APIStatusError",
+    "InternalServerError": "APIStatusError",
+    "HTTPNotImplementedError": "InternalServerError",
+    "ServiceUnavailableError": "InternalServerError",
+    "GatewayTimeoutError": "InternalServerError",
+    "DeadlineExceededError": "InternalServerError",  # alias of GatewayTimeoutError
+    "OverloadedError": "InternalServerError",
+    "CMEKKeyDisabledError": "BadRequestError",
+    "CMEKKeyNetworkBlockedError": "BadRequestError",
+    "ClaudeCodeKeyCreatorNotMemberError": "BadRequestError",
+    "ClaudeCodeVersionTooOldError": "BadRequestError",
+    "OrganizationOnHoldError": "BadRequestError",
+    "OrganizationTypeNotSupportedError": "BadRequestError",
+    "ParentOrganizationRequiredError": "BadRequestError",
+    "RequestBodyEncodingInvalidError": "BadRequestError",
+    "RequestBodyEncodingUnsupportedError": "BadRequestError",
+    "WorkspaceHumanReviewDisabledError": "BadRequestError",
+    "SandboxEgressRestrictedError": "PermissionDeniedError",
+    "LinkedOrganizationBillingUnavailableError": "PaymentRequiredError",
+    "LinkedOrganizationSpendLimitReachedError": "PaymentRequiredError",
+    "RequestBodyTooLargeAfterDecodingError": "ContentTooLargeError",
+    "ContractSpendLimitReachedError": "RateLimitError",
+    "EnforcedSpendLimitReachedError": "RateLimitError",
+    "RampLimitExceededError": "RateLimitError",
+    "CMEKContextUnavailableError": "ServiceUnavailableError",
+    "CMEKKeyUnreachableError": "ServiceUnavailableError",
+}
+
+# Aliases: two public names for one class (`a is b` at run time).
+EXCEPTION_ALIASES: dict[str, str] = {
+    "RequestTooLargeError": "ContentTooLargeError",
+    "DeadlineExceededError": "GatewayTimeoutError",
+}
+
+# Errors a second identical request cannot fix: the SDK does not retry them, nor should you.
+NON_TRANSIENT_ERRORS = frozenset(
+    {
+        "BadRequestError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "NotFoundError",
+        "UnprocessableEntityError",
+    }
+)
+
+DEFAULT_TIMEOUT_SECONDS = 600.0
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
+DEFAULT_MAX_RETRIES = 2
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+
+# A non-streamed request with the default timeout is refused by the SDK above this many tokens:
+# 3600 * max_tokens / 128_000 > 600.
+NONSTREAMING_TOKEN_LIMIT = 21_333
+MODEL_NONSTREAMING_TOKENS: dict[str, int] = {
+    "claude-opus-4-20250514": 8_192,
+    "claude-opus-4-0": 8_192,
+    "claude-4-opus-20250514": 8_192,
+    "anthropic.claude-opus-4-20250514-v1:0": 8_192,
+    "claude-opus-4@20250514": 8_192,
+    "anthropic.claude-opus-4-1-20250805-v1:0": 8_192,
+    "claude-opus-4-1@20250805": 8_192,
+}
+
+# Modules whose `Timeout` class builds a timeout object: the 2.x SDK's own and its transport's,
+# and httpx for code written against 0.x.
+TIMEOUT_CLASSES = frozenset({"anthropic.Timeout", "httpx.Timeout", "httpx2.Timeout"})
+# http clients whose `timeout=` a client built with `http_client=` inherits.
+HTTP_CLIENT_CLASSES = frozenset(
+    {
+        "anthropic.DefaultHttpxClient",
+        "anthropic.DefaultAsyncHttpxClient",
+        "anthropic.DefaultAioHttpClient",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "httpx2.Client",
+        "httpx2.AsyncClient",
+    }
+)
+HTTPX_DEFAULT_TIMEOUT_SECONDS = 5.0
+
+# Resource paths under a client whose methods generate, and those methods.
+GENERATION_RESOURCES = frozenset({("messages",), ("beta", "messages"), ("completions",)})
+GENERATION_METHODS = frozenset({"create", "parse", "stream"})
+# Attributes that wrap a resource without changing what the call does.
+RESPONSE_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
+CLIENT_DERIVERS = frozenset({"with_options", "copy"})
+
+
+def exception_ancestors(name: str) -> list[str]:
+    """`name` and every base above it, nearest first, ending at `BaseException`."""
+    chain = [name]
+    while chain[-1] in EXCEPTION_PARENTS:
+        chain.append(EXCEPTION_PARENTS[chain[-1]])
+    if chain[-1] == "Exception":
+        chain.append("BaseException")
+    return chain
+
+
+def canonical_exception(name: str) -> str:
+    return EXCEPTION_ALIASES.get(name, name)
