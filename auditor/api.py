@@ -51,3 +51,12 @@ def run_check(paths: list[Path], settings_for: Callable[[Path], Settings], optio
             outcome.sources[result.path] = result.lines
     outcome.findings.sort(key=lambda f: f.sort_key)
     return outcome
+
+
+def check_source(source: str, settings: Settings | None = None, path: str = "example.py") -> list[Finding]:
+    """Check source text as if it were a file: what rule tests and embedding tools call."""
+    from auditor.engine import check_bytes
+
+    result = FileResult(path)
+    check_bytes(result, source.encode("utf-8"), settings or Settings(), use_prefilter=True)
+    return sorted(result.findings, key=lambda f: f.sort_key)

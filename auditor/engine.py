@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import os
 import re
 import tokenize
 from collections.abc import Iterable
@@ -55,10 +56,11 @@ def trigger_pattern(settings: Settings) -> re.Pattern[bytes]:
 
 def display_path(path: Path) -> str:
     """Paths as the user gave them, relative to the working directory when under it."""
+    absolute = Path(os.path.abspath(path))  # not resolve(): a symlink keeps the name it was given
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return absolute.as_posix()
 
 
 def rules_for(settings: Settings) -> list[type[Rule]]:
@@ -159,12 +161,32 @@ def _parse(result: FileResult, source: str, could_reference_sdk: bool) -> cst.Mo
         # A file that cannot reference the SDK is none of our business, parsed or not: this
         # keeps the findings the same with and without the prefilter.
         if could_reference_sdk:
-            message = f"cannot parse: {_one_line(error.message)}"
-            result.findings.append(parse_error_finding(result.path, message, error.raw_line, error.raw_column + 1))
+            result.findings.append(_syntax_error(result.path, source, error))
+            result.lines = source.splitlines()
     except (RecursionError, MemoryError, ValueError) as error:
         if could_reference_sdk:
             result.findings.append(parse_error_finding(result.path, f"cannot parse: {_one_line(error)}"))
     return None
+
+
+def _syntax_error(path: str, source: str, error: cst.ParserSyntaxError) -> Finding:
+    """Python's own message and position for a real syntax error; libcst's for a file only
+    libcst rejects (CPython's parser accepts a few forms libcst's grammar does not)."""
+    import ast
+
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        line, column = python_error.lineno or 1, python_error.offset or 1
+        return parse_error_finding(path, f"syntax error: {python_error.msg}", line, column)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    text = _one_line(error.message)
+    where = re.match(r"(?:parser error: )?error at (\d+):(\d+): ", text)
+    line, column = (int(where[1]), int(where[2])) if where else (error.editor_line, error.editor_column)
+    detail = text[where.end() :] if where else text
+    message = f"valid Python that libcst cannot parse, so the file was not checked ({detail})"
+    return parse_error_finding(path, message, line, column)
 
 
 def _one_line(error: object) -> str:

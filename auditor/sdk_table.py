@@ -135,8 +135,11 @@ HTTP_CLIENT_CLASSES = frozenset(
 )
 HTTPX_DEFAULT_TIMEOUT_SECONDS = 5.0
 
-# Resource paths under a client whose methods generate, and those methods.
-GENERATION_RESOURCES = frozenset({("messages",), ("beta", "messages"), ("completions",)})
+# Resource paths under a client whose methods generate, and those methods. The legacy
+# `completions` resource (`max_tokens_to_sample`) is gone from the 2.x SDK but lives on in code
+# written for 0.x, which is exactly the code worth checking.
+LEGACY_GENERATION_RESOURCES = frozenset({("completions",)})
+GENERATION_RESOURCES = frozenset({("messages",), ("beta", "messages")}) | LEGACY_GENERATION_RESOURCES
 GENERATION_METHODS = frozenset({"create", "parse", "stream"})
 # Attributes that wrap a resource without changing what the call does.
 RESPONSE_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})

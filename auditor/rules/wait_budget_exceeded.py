@@ -20,8 +20,8 @@ class WaitBudgetExceeded(Rule):
     `max_retries=`, and at each call with its own `timeout=` (using the client's max_retries when
     it is known, and one attempt otherwise, so the figure is never overstated).
 
-    The rule is off until `max-total-wait` is set. A client that sets neither value is left to
-    ANT401, which reports the SDK's 600 s default.
+    The rule is off until `max-total-wait` is set. A client that runs on the SDK's 600 s default
+    timeout is left to ANT401, which says so at the same place: one finding, not two.
 
     ## Why is this bad?
     Whoever waits for the answer (a web request, a queue's visibility timeout, a user) has a
@@ -57,6 +57,8 @@ class WaitBudgetExceeded(Rule):
             if not (config.arguments.given("timeout") or config.arguments.given("max_retries")):
                 continue
             timeout, retries = model.client_timeout(config), model.client_max_retries(config)
+            if timeout.source == "SDK default":
+                continue
             if timeout.known and retries.known and timeout.value is not None:
                 total = timeout.value * (retries.value + 1)  # type: ignore[operator]
                 if total > budget:

@@ -1,0 +1,184 @@
+"""The command line as a user drives it: exit codes, formats, selection, summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+
+BAD = textwrap.dedent(
+    """\
+    import anthropic
+
+    client = anthropic.Anthropic()
+    slow = anthropic.Anthropic(timeout=None)
+
+
+    def ask(question):
+        return client.messages.create(model="m", max_tokens=100, messages=[])
+    """
+)
+GOOD = "import anthropic\n\nclient = anthropic.Anthropic(timeout=30)\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "bad.py").write_text(BAD)
+    (tmp_path / "app" / "good.py").write_text(GOOD)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AUDITOR_OUTPUT_FORMAT", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_full_output_and_summary(project: Path) -> None:
+    code, out, _ = run("check")
+    assert code == 1
+    assert out == textwrap.dedent(
+        """\
+        app/bad.py:3:10: ANT401 Anthropic() has no timeout and the call on line 8 sets none: each attempt can wait 600 s (the SDK default), 1,800 s over 3 attempts. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call
+        3 | client = anthropic.Anthropic()
+          |          ^^^^^^^^^^^^^^^^^^^^^
+
+        app/bad.py:4:36: ANT402 timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever. Set a finite timeout such as timeout=60.0, and stream long generations
+        4 | slow = anthropic.Anthropic(timeout=None)
+          |                                    ^^^^
+
+        Found 2 problems (1 error, 1 warning) in 1 file.
+        """
+    )
+
+
+def test_clean_project_exits_zero(project: Path) -> None:
+    code, out, _ = run("check", "app/good.py")
+    assert (code, out) == (0, "All checks passed: no problems in 1 file.\n")
+
+
+def test_concise_quiet_and_exit_zero(project: Path) -> None:
+    code, out, _ = run("check", "--output-format", "concise", "-q", "--exit-zero")
+    assert code == 0
+    assert out.splitlines() == [
+        "app/bad.py:3:10: ANT401 " + out.splitlines()[0].split(" ANT401 ")[1],
+        "app/bad.py:4:36: ANT402 " + out.splitlines()[1].split(" ANT402 ")[1],
+    ]
+
+
+def test_json_schema(project: Path) -> None:
+    code, out, _ = run("check", "--output-format", "json", "--select", "ANT402")
+    assert code == 1
+    (finding,) = json.loads(out)
+    assert list(finding) == ["code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint"]
+    assert finding["code"] == "ANT402"
+    assert finding["name"] == "timeout-disabled"
+    assert finding["severity"] == "error"
+    assert finding["path"] == "app/bad.py"
+    assert finding["start"] == {"line": 4, "column": 36}
+    assert finding["end"] == {"line": 4, "column": 40}
+    assert finding["fix"] is None
+
+
+def test_env_output_format(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDITOR_OUTPUT_FORMAT", "json-lines")
+    code, out, _ = run("check")
+    assert code == 1
+    assert [json.loads(line)["code"] for line in out.splitlines()] == ["ANT401", "ANT402"]
+
+
+def test_github_actions_adds_annotations(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run("check", "--select", "ANT402")
+    assert code == 1
+    assert out.startswith("::error file=app/bad.py,line=4,col=36,endLine=4,endColumn=40,title=ANT402 timeout-disabled::")
+    assert "app/bad.py:4:36: ANT402" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "codes"),
+    [
+        (["--select", "ANT401"], ["ANT401"]),
+        (["--select", "ANT4"], ["ANT401", "ANT402"]),
+        (["--select", "timeout-disabled"], ["ANT402"]),
+        (["--ignore", "ANT401"], ["ANT402"]),
+        (["--select", "ANT401", "--extend-select", "ANT402"], ["ANT401", "ANT402"]),
+        (["--select", "ANT401,ANT402", "--ignore", "client-without-timeout"], ["ANT402"]),
+    ],
+)
+def test_selection(project: Path, options: list[str], codes: list[str]) -> None:
+    _, out, _ = run("check", "--output-format", "json", *options)
+    assert [f["code"] for f in json.loads(out)] == codes
+
+
+def test_unknown_code_is_a_usage_error(project: Path) -> None:
+    code, _, err = run("check", "--select", "ANT999")
+    assert code == 2
+    assert err == "auditor: error: --select: unknown rule code or name 'ANT999' (see `auditor rule --all`)\n"
+
+
+def test_statistics(project: Path) -> None:
+    code, out, _ = run("check", "--statistics")
+    assert code == 1
+    assert out == "1  ANT401  client-without-timeout\n1  ANT402  timeout-disabled\nFound 2 problems (1 error, 1 warning) in 1 file.\n"
+
+
+def test_output_file(project: Path) -> None:
+    code, out, _ = run("check", "--output-format", "json", "-o", "reports/auditor.json")
+    assert code == 1 and out == ""
+    assert len(json.loads((project / "reports" / "auditor.json").read_text())) == 2
+
+
+def test_rule_documentation() -> None:
+    code, out, _ = run("rule", "ANT401")
+    assert code == 0
+    assert out.startswith("# client-without-timeout (ANT401)\n\nSeverity: warning\n\n")
+    assert "## What it does" in out and "## Why is this bad?" in out and "Use instead:" in out
+    code, out, _ = run("rule", "--all")
+    assert code == 0 and out.count("\n# ") >= 3
+    code, _, err = run("rule", "ANT999")
+    assert code == 2 and "unknown rule 'ANT999'" in err
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("auditor, version ")
+
+
+def test_check_never_imports_anthropic(project: Path) -> None:
+    script = (
+        "import sys\n"
+        "from auditor.cli import main\n"
+        "try:\n"
+        "    main(['check', '.'])\n"
+        "except SystemExit as exit:\n"
+        "    print('exit', exit.code, 'anthropic' in sys.modules, 'libcst' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=project)
+    assert done.stdout.splitlines()[-1] == "exit 1 False True"
+
+
+def test_python_dash_m_and_console_script(project: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "auditor", "check", "app/good.py"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, "All checks passed: no problems in 1 file.\n")
+    exe = Path(sys.executable).with_name("auditor")
+    if exe.exists():
+        done = subprocess.run([str(exe), "check", "app/bad.py", "-q"], capture_output=True, text=True)
+        assert done.returncode == 1 and done.stderr == ""
+
+
+def test_no_colour_without_a_terminal_and_with_no_color(project: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "auditor", "check"], capture_output=True, text=True, env=env)
+    assert "\033[" not in done.stdout

@@ -1,0 +1,76 @@
+"""Which files are checked: .gitignore (nested), exclude, explicit files, --force-exclude."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+
+SDK = "import anthropic\nc = anthropic.Anthropic(timeout=None)\n"
+
+
+def checked(*args: str) -> list[str]:
+    result = CliRunner().invoke(main, ["check", "--output-format", "json", *args])
+    assert result.exit_code in (0, 1), result.stderr
+    return [f["path"] for f in json.loads(result.stdout)]
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    files = [
+        "b.py",
+        "a.py",
+        "stubs/api.pyi",
+        "notes.txt",
+        "build/gen.py",
+        ".venv/lib/site.py",
+        "generated/out.py",
+        "pkg/keep.py",
+        "pkg/secret.py",
+        "pkg/sub/deep.py",
+        "pkg/sub/tmp_x.py",
+        "tests/fixtures/bad.py",
+    ]
+    for name in files:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(SDK)
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / "pkg" / ".gitignore").write_text("secret.py\nsub/tmp_*\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_walk_honours_gitignore_and_default_excludes(tree: Path) -> None:
+    assert checked() == ["a.py", "b.py", "pkg/keep.py", "pkg/sub/deep.py", "stubs/api.pyi", "tests/fixtures/bad.py"]
+
+
+def test_exclude_and_extend_exclude(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text("[tool.auditor]\nextend-exclude = ['tests/fixtures', 'b.py']\n")
+    assert checked() == ["a.py", "pkg/keep.py", "pkg/sub/deep.py", "stubs/api.pyi"]
+    (tree / "pyproject.toml").write_text("[tool.auditor]\nexclude = ['stubs']\n")
+    # `exclude` replaces the defaults: build/ and .venv/ are walked again.
+    assert "build/gen.py" in checked() and "stubs/api.pyi" not in checked()
+
+
+def test_explicit_files_are_always_checked_unless_force_exclude(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text("[tool.auditor]\nextend-exclude = ['tests/fixtures']\n")
+    assert checked("tests/fixtures/bad.py", "build/gen.py") == ["build/gen.py", "tests/fixtures/bad.py"]
+    assert checked("--force-exclude", "tests/fixtures/bad.py", "build/gen.py", "a.py") == ["a.py"]
+    assert checked("--force-exclude", "tests/fixtures") == []
+
+
+def test_explicit_directory_and_stable_order(tree: Path) -> None:
+    assert checked("pkg", "a.py", "pkg/keep.py") == ["a.py", "pkg/keep.py", "pkg/sub/deep.py"]
+
+
+def test_missing_path_is_reported(tree: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--output-format", "concise", "nope.py"])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "nope.py:1:1: ANT000 no such file or directory\nFound 1 problem (1 error, 0 warnings) in 1 file.\n"
+    )
