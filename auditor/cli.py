@@ -17,6 +17,7 @@ import click
 
 from auditor import __version__
 from auditor.config import OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings
+from auditor.live import live_check
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -211,12 +212,4 @@ def _toml_value(value: object) -> str:
     return repr(value)
 
 
-def _register_live_check() -> None:
-    try:
-        from auditor.live import live_check
-    except ImportError:  # pragma: no cover - live-check is optional during development
-        return
-    main.add_command(live_check, "live-check")
-
-
-_register_live_check()
+main.add_command(live_check, "live-check")

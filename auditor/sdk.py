@@ -220,6 +220,31 @@ class Arguments:
         return known[0]
 
 
+@dataclass(frozen=True)
+class Caught:
+    """One class an `except` clause names, as far as the SDK is concerned.
+
+    kind: "sdk" (an SDK exception, `name` its canonical class name), "builtin" (`Exception` or
+    `BaseException`), "bare" (a bare `except:`), "other" (anything else, known or not).
+    """
+
+    kind: Literal["sdk", "builtin", "bare", "other"]
+    name: str
+    node: cst.CSTNode = field(repr=False, compare=False)
+
+    def catches(self, other: Caught) -> bool:
+        """Would this clause catch everything `other` names (so a later `other` never runs)?"""
+        if other.kind == "other" or self.kind == "other":
+            return False
+        if self.kind == "bare" or self.name == "BaseException":
+            return True
+        if other.kind == "bare":
+            return False
+        if self.name == "Exception":
+            return other.name != "BaseException"
+        return other.kind == "sdk" and self.name in table.exception_ancestors(other.name)
+
+
 # ---------------------------------------------------------------------------------------------
 # The first pass
 
@@ -1025,6 +1050,95 @@ class SdkModel:
             if sdk_call.node is call:
                 return sdk_call
         return None
+
+    def streamed(self, call: SdkCall) -> bool | None:
+        """True for `messages.stream` and `stream=True`, False when provably not, else None."""
+        if call.method == "stream":
+            return True
+        if call.method == "parse":
+            return False  # `parse` has no stream parameter: it always waits for the whole answer
+        value = call.arguments.constant("stream")
+        if is_absent(value):
+            return False
+        if isinstance(value, Known) and isinstance(value.value, bool) and value.certain:
+            return value.value
+        return None
+
+    def max_tokens(self, call: SdkCall) -> Known | Unknown:
+        keyword = "max_tokens_to_sample" if call.operation.startswith("completions") else "max_tokens"
+        value = call.arguments.constant(keyword)
+        if isinstance(value, Known) and not _is_number(value.value):
+            return Unknown(f"{keyword} is not a number")
+        return value
+
+    def model_name(self, call: SdkCall) -> str | None:
+        value = call.arguments.constant("model")
+        return value.value if isinstance(value, Known) and isinstance(value.value, str) else None
+
+    def is_async(self, call: SdkCall) -> bool:
+        """Is this call made through an async client (or awaited)?"""
+        kinds = {config.is_async for config in call.clients.configs}
+        if len(kinds) == 1 and None not in kinds:
+            return bool(kinds.pop())
+        return isinstance(self.parents.get(call.node), cst.Await)
+
+    # -- exceptions ------------------------------------------------------------------------------
+
+    def caught(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[Caught]:
+        """The classes an `except` clause names, member by member for a tuple."""
+        if handler.type is None:
+            return [Caught("bare", "", handler)]
+        return self._caught(handler.type, 0)
+
+    def _caught(self, expr: cst.BaseExpression, depth: int) -> list[Caught]:
+        value = self.infer(expr)
+        if isinstance(value, TupleValue) and depth < 3:
+            return [c for item in value.items for c in self._caught(item, depth + 1)]
+        if isinstance(value, QName):
+            name = sdk_export(value.name)
+            if name in table.EXCEPTION_PARENTS:
+                return [Caught("sdk", table.canonical_exception(name), expr)]
+            if value.name in ("builtins.Exception", "builtins.BaseException"):
+                return [Caught("builtin", value.name.split(".")[1], expr)]
+            return [Caught("other", value.name, expr)]
+        return [Caught("other", self.code(expr), expr)]
+
+    # -- where SDK calls happen ----------------------------------------------------------------
+
+    @cached_property
+    def _sdk_call_nodes(self) -> dict[cst.Call, SdkCall]:
+        return {call.node: call for call in self.sdk_calls}
+
+    def sdk_calls_within(self, node: cst.CSTNode, depth: int = 0) -> list[cst.Call]:
+        """Generation calls made inside `node`: directly, or through functions of this module it
+        calls (a helper that wraps `messages.create`), or through a declared wrapper."""
+        found: list[cst.Call] = []
+        for call in self._calls_inside(node):
+            if call in self._sdk_call_nodes or self._is_wrapper_call(call):
+                found.append(call)
+            elif depth < 3:
+                target = self.infer(call.func)
+                if isinstance(target, FunctionRef) and target.node is not node:
+                    if self.sdk_calls_within(target.node.body, depth + 1):
+                        found.append(call)
+        return found
+
+    def _is_wrapper_call(self, call: cst.Call) -> bool:
+        if not self.sdk_settings.wrappers:
+            return False
+        return self.qualified_name(call.func) in self.sdk_settings.wrappers
+
+    def _calls_inside(self, node: cst.CSTNode) -> list[cst.Call]:
+        """Calls in `node`'s subtree, not counting the bodies of nested functions and classes."""
+        found = []
+        for call in self.calls:
+            for ancestor in self.ancestors(call):
+                if ancestor is node:
+                    found.append(call)
+                    break
+                if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                    break
+        return found
 
     # -- settings in force -----------------------------------------------------------------------
 

@@ -1,0 +1,738 @@
+"""`auditor live-check`: one real streamed request that proves the configured settings work.
+
+The static rules can only say that a timeout or a retry budget looks wrong; this command sends
+one request with exactly the configured settings and, when it fails, names the cause and the fix.
+
+`anthropic` is imported only inside `run_live_check`: `auditor check` must never import the SDK.
+The API key is scrubbed from everything this module prints, writes or logs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import click
+
+from auditor.config import ConfigError, ConfigResolver, LiveSettings, Settings
+
+EXIT_PASS = 0
+EXIT_CONFIG = 2
+EXIT_REFUSED = 4
+EXIT_TRANSIENT = 5
+
+SCHEMA_VERSION = 1
+REDACTED = "[REDACTED]"
+KEY_VARIABLE = "ANTHROPIC_API_KEY"
+BASE_URL_VARIABLE = "ANTHROPIC_BASE_URL"
+
+# Failures that retrying later may cure (exit 5). Every other kind is a refusal (exit 4).
+TRANSIENT_KINDS = frozenset(
+    {
+        "rate_limited",
+        "overloaded",
+        "server_error",
+        "retryable_status",
+        "timeout",
+        "stalled",
+        "connection",
+        "cut_off",
+        "unexpected",
+    }
+)
+
+# SDK exception class -> failure kind, most specific first (OverloadedError is an InternalServerError).
+# Looked up by name so that an older SDK that lacks a class falls through to the status code.
+_KIND_BY_CLASS = (
+    ("AuthenticationError", "auth"),
+    ("PermissionDeniedError", "permission"),
+    ("NotFoundError", "not_found"),
+    ("BadRequestError", "bad_request"),
+    ("RateLimitError", "rate_limited"),
+    ("OverloadedError", "overloaded"),
+    ("InternalServerError", "server_error"),
+)
+_KIND_BY_STATUS = {
+    400: "bad_request",
+    401: "auth",
+    403: "permission",
+    404: "not_found",
+    408: "retryable_status",
+    409: "retryable_status",
+    429: "rate_limited",
+    529: "overloaded",
+}
+# An `error` event inside a 200 stream has no telling status: only the body's error type says.
+_KIND_BY_ERROR_TYPE = {
+    "invalid_request_error": "bad_request",
+    "authentication_error": "auth",
+    "permission_error": "permission",
+    "not_found_error": "not_found",
+    "rate_limit_error": "rate_limited",
+    "overloaded_error": "overloaded",
+    "api_error": "server_error",
+    "timeout_error": "server_error",
+}
+
+# kind -> (cause, fix). Fields: {detail} e.g. "HTTP 429: <API message>", {after} "after 3 attempts",
+# {model}, {base_url}, {timeout}.
+_WORDING = {
+    "auth": (
+        "the API key was rejected ({detail})",
+        "check ANTHROPIC_API_KEY: it must hold a valid, active API key for {base_url}",
+    ),
+    "permission": (
+        "the API key has no permission for this request ({detail})",
+        "use a key whose organization and workspace may call model {model!r}, or ask an admin for access",
+    ),
+    "not_found": (
+        "model {model!r} was not found ({detail})",
+        "check the configured model id {model!r} (--model, or `model` in [tool.auditor.live]); "
+        "a base URL with a wrong path also answers 404",
+    ),
+    "bad_request": (
+        "the API rejected the request as invalid ({detail})",
+        "fix the setting the API's message names (model, max-tokens or prompt)",
+    ),
+    "refused": (
+        "the API refused the request ({detail})",
+        "read the API's message: retrying will not help until its cause is fixed",
+    ),
+    "rate_limited": (
+        "rate limited ({detail}) {after}",
+        "wait and rerun, send fewer requests, or raise max-retries so that the SDK waits out the limit",
+    ),
+    "overloaded": (
+        "the API is overloaded ({detail}) {after}",
+        "rerun later; a higher max-retries rides out short overloads",
+    ),
+    "server_error": (
+        "server error ({detail}) {after}",
+        "rerun later; if it persists, check the API status page, or the proxy at {base_url}",
+    ),
+    "retryable_status": (
+        "the API kept answering {detail} {after}",
+        "rerun later; a higher max-retries gives the SDK more attempts",
+    ),
+    "timeout": (
+        "no response within the {timeout:g} s timeout {after}",
+        "raise timeout (the SDK's default is 600 s), or check the network and proxies on the way to {base_url}",
+    ),
+    "stalled": (
+        "the stream stalled: no data for {timeout:g} s mid-answer ({detail})",
+        "raise timeout (it also bounds the wait between two chunks of a stream), or check proxies on the "
+        "way to {base_url} that buffer streaming responses",
+    ),
+    "connection": (
+        "could not connect to {base_url} ({detail}) {after}",
+        "check the base URL (--base-url, `base-url`, or ANTHROPIC_BASE_URL), DNS, proxy and TLS settings, "
+        "and that the host is reachable",
+    ),
+    "cut_off": (
+        "the stream was cut off mid-answer ({detail})",
+        "the connection dropped before the answer finished: rerun; if it repeats, check proxies or load "
+        "balancers on the way to {base_url} that close or buffer long streaming responses",
+    ),
+    "unexpected": (
+        "unexpected {detail}",
+        "this is not a known failure: rerun with ANTHROPIC_LOG=debug and report it with this message",
+    ),
+}
+
+
+@dataclass
+class Failure:
+    """Why the check failed, in plain words: what happened and what to change."""
+
+    kind: str
+    cause: str
+    fix: str
+    exception: str | None = None
+    status_code: int | None = None
+    error_type: str | None = None
+    api_message: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_TRANSIENT if self.kind in TRANSIENT_KINDS else EXIT_REFUSED
+
+
+@dataclass
+class Report:
+    """What one run observed; rendered as text or as the documented JSON object."""
+
+    model: str
+    base_url: str
+    timeout_s: float
+    max_retries: int
+    sdk_version: str
+    response_model: str | None = None
+    text: str = ""
+    time_to_first_token_s: float | None = None
+    total_time_s: float = 0.0
+    stop_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    request_id: str | None = None
+    attempts: int = 0
+    stream_opened: bool = False
+    failure: Failure | None = None
+
+    @property
+    def result(self) -> str:
+        return "PASS" if self.failure is None else "FAIL"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PASS if self.failure is None else self.failure.exit_code
+
+
+class ConfigProblem(Exception):
+    """A setting or environment problem found before any network use: exit 2, one line."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the key out of every output.
+
+
+class Scrubber:
+    """Replaces the API key wherever it appears, so no output can leak it (even a server's echo)."""
+
+    def __init__(self, secret: str | None) -> None:
+        self.secret = secret or ""
+
+    def __call__(self, text: str) -> str:
+        return text.replace(self.secret, REDACTED) if self.secret else text
+
+    def value(self, data: Any) -> Any:
+        """Scrub every string inside a JSON-like value (before serialization, so escapes cannot hide it)."""
+        if isinstance(data, str):
+            return self(data)
+        if isinstance(data, dict):
+            return {key: self.value(item) for key, item in data.items()}
+        if isinstance(data, list):
+            return [self.value(item) for item in data]
+        return data
+
+
+class StreamScrubber:
+    """Scrubs streamed text whose chunks may split the key: holds back only a possible key prefix."""
+
+    def __init__(self, scrub: Scrubber) -> None:
+        self.scrub = scrub
+        self.held = ""
+
+    def feed(self, chunk: str) -> str:
+        pending = self.scrub(self.held + chunk)
+        keep = _partial_secret_suffix(pending, self.scrub.secret)
+        self.held = pending[len(pending) - keep :]
+        return pending[: len(pending) - keep]
+
+    def flush(self) -> str:
+        rest, self.held = self.scrub(self.held), ""
+        return rest
+
+
+def _partial_secret_suffix(text: str, secret: str) -> int:
+    """The length of the longest end of `text` that could be the start of `secret`."""
+    for size in range(min(len(secret) - 1, len(text)), 0, -1):
+        if text.endswith(secret[:size]):
+            return size
+    return 0
+
+
+class _ScrubLogRecords(logging.Filter):
+    def __init__(self, scrub: Scrubber) -> None:
+        super().__init__()
+        self.scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call must not break the request
+            message = str(record.msg)
+        record.msg, record.args = self.scrub(message), None
+        if record.exc_info:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+@contextmanager
+def scrubbed_logging(scrub: Scrubber) -> Iterator[None]:
+    """Scrub what the SDK and httpx log (ANTHROPIC_LOG=debug) for the length of the check."""
+    loggers = [logging.getLogger(name) for name in ("", "anthropic", "httpx", "httpx2", "httpcore", "httpcore2")]
+    handlers = {handler for logger in loggers for handler in logger.handlers}
+    if logging.lastResort is not None:
+        handlers.add(logging.lastResort)
+    log_filter = _ScrubLogRecords(scrub)
+    for handler in handlers:
+        handler.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(log_filter)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings: the file, then the flags, checked before any network use.
+
+
+def load_settings(config_file: Path | None, overrides: dict[str, Any]) -> tuple[LiveSettings, Settings]:
+    """`[tool.auditor.live]` from the nearest (or the given) config file, with flags on top."""
+    settings = ConfigResolver(config_file).for_path(Path.cwd())
+    given = {name: value for name, value in overrides.items() if value is not None}
+    return dataclasses.replace(settings.live, **given), settings
+
+
+def check_settings(live: LiveSettings, settings: Settings, overrides: dict[str, Any]) -> None:
+    """Reject values the SDK would accept but that cannot work (e.g. a negative timeout)."""
+
+    def origin(name: str) -> str:
+        key = name.replace("_", "-")
+        if overrides.get(name) is not None:
+            return f"--{key}"
+        source = settings.source_of(f"live.{key}")
+        return f"`{key}` in {source}" if source != "default" else f"the default {key}"
+
+    problems = [
+        (not live.model.strip(), "model", "must not be empty"),
+        (live.max_tokens < 1, "max_tokens", f"must be at least 1, got {live.max_tokens}"),
+        (not (live.timeout > 0 and math.isfinite(live.timeout)), "timeout", f"must be above 0 s, got {live.timeout}"),
+        (live.max_retries < 0, "max_retries", f"must be 0 or more, got {live.max_retries}"),
+        (not live.prompt.strip(), "prompt", "must not be empty"),
+    ]
+    for failed, name, message in problems:
+        if failed:
+            raise ConfigProblem(f"{name.replace('_', '-')} {message} (from {origin(name)})")
+    if live.base_url is not None:
+        _check_url(live.base_url, f"base-url (from {origin('base_url')})")
+    elif BASE_URL_VARIABLE in os.environ:
+        _check_url(os.environ[BASE_URL_VARIABLE], BASE_URL_VARIABLE)
+
+
+def _check_url(url: str, where: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigProblem(f"{where} must be an http:// or https:// URL, got {url!r}")
+
+
+def read_api_key() -> str:
+    """The key, as the SDK reads it: ANTHROPIC_API_KEY, where an empty value counts as unset."""
+    key = os.environ.get(KEY_VARIABLE) or None
+    if key is None:
+        raise ConfigProblem(f"{KEY_VARIABLE} is not set: export your API key to run a live check")
+    return key
+
+
+# ---------------------------------------------------------------------------------------------
+# The request.
+
+
+class AttemptCounter:
+    """An httpx request hook: the SDK sends one HTTP request per attempt.
+
+    It reads the SDK's own `x-stainless-retry-count` header when present, so a redirect is not
+    mistaken for a retry, and counts sends otherwise.
+    """
+
+    def __init__(self) -> None:
+        self.sends = 0
+        self.highest_retry: int | None = None
+
+    def __call__(self, request: Any) -> None:
+        self.sends += 1
+        retry = request.headers.get("x-stainless-retry-count", "")
+        if retry.isdigit():
+            self.highest_retry = max(int(retry), self.highest_retry or 0)
+
+    @property
+    def attempts(self) -> int:
+        return self.sends if self.highest_retry is None else self.highest_retry + 1
+
+
+def build_client(anthropic: ModuleType, live: LiveSettings, api_key: str, counter: AttemptCounter) -> Any:
+    """The client exactly as configured; base_url None lets the SDK read ANTHROPIC_BASE_URL itself."""
+    http_client = anthropic.DefaultHttpxClient(event_hooks={"request": [counter]})
+    return anthropic.Anthropic(
+        api_key=api_key,
+        base_url=live.base_url,
+        timeout=live.timeout,
+        max_retries=live.max_retries,
+        http_client=http_client,
+    )
+
+
+def stream_once(client: Any, live: LiveSettings, report: Report, on_text: Callable[[str], None]) -> None:
+    """Send the one streamed request, pass text on as it arrives, and fill the report.
+
+    A body that simply ends raises nothing in the SDK: only a missing `message_stop` (and a
+    `stop_reason` of None) shows the answer was cut off, so that is checked here.
+    """
+    started = time.perf_counter()
+    saw_start = saw_stop = False
+    messages = [{"role": "user", "content": live.prompt}]
+    with client.messages.stream(model=live.model, max_tokens=live.max_tokens, messages=messages) as stream:
+        report.stream_opened = True
+        report.request_id = getattr(stream, "request_id", None) or stream.response.headers.get("request-id")
+        for event in stream:
+            if event.type == "message_start":
+                saw_start = True
+            elif event.type == "message_stop":
+                saw_stop = True
+            elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                if report.time_to_first_token_s is None:
+                    report.time_to_first_token_s = time.perf_counter() - started
+                report.text += event.delta.text
+                on_text(event.delta.text)
+        if saw_start:  # get_final_message() asserts when not even message_start arrived
+            message = stream.get_final_message()
+            report.response_model = message.model
+            report.stop_reason = message.stop_reason
+            report.input_tokens = message.usage.input_tokens
+            report.output_tokens = message.usage.output_tokens
+    if not saw_stop or report.stop_reason is None:
+        missing = "message_stop" if not saw_stop else "stop_reason"
+        detail = f"the body ended without {missing} after {len(report.text)} characters of text"
+        report.failure = describe("cut_off", report, detail=detail)
+
+
+def run_live_check(live: LiveSettings, api_key: str, on_text: Callable[[str], None]) -> Report:
+    """Build the client, stream once, and turn whatever happens into a report (never a traceback)."""
+    import anthropic
+
+    counter = AttemptCounter()
+    try:
+        client = build_client(anthropic, live, api_key, counter)
+    except Exception as error:  # nothing was sent yet: a setup problem, not a failed check
+        raise ConfigProblem(f"could not build the client: {type(error).__name__}: {error}") from None
+    report = Report(
+        model=live.model,
+        base_url=str(client.base_url),
+        timeout_s=live.timeout,
+        max_retries=live.max_retries,
+        sdk_version=anthropic.__version__,
+    )
+    started = time.perf_counter()
+    try:
+        with client:
+            stream_once(client, live, report, on_text)
+    except Exception as error:  # every failure becomes a diagnosis
+        report.attempts = counter.attempts
+        report.request_id = report.request_id or _request_id_of(error)
+        report.failure = classify_failure(error, anthropic, report)
+    report.attempts = counter.attempts
+    report.total_time_s = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnosis.
+
+
+def classify_failure(error: Exception, anthropic: ModuleType, report: Report) -> Failure:
+    """Name the cause and the fix for one exception: by SDK class first, then by status code."""
+    name = f"{type(error).__name__}: {error}"
+    if isinstance(error, anthropic.APIStatusError):
+        return _status_failure(error, anthropic, report)
+    if isinstance(error, anthropic.APITimeoutError):
+        return describe("timeout", report, detail="", exception=name)
+    if isinstance(error, anthropic.APIConnectionError):
+        root = _root_cause(error)
+        return describe("connection", report, detail=f"{type(root).__name__}: {root}", exception=name)
+    if report.stream_opened and _is_transport_error(error):
+        # Raised by the HTTP library while reading the body; the SDK does not wrap these.
+        if "TimeoutException" in _class_names(error):
+            return describe("stalled", report, detail=name, exception=name)
+        detail = f"{name}, after {len(report.text)} characters of text"
+        return describe("cut_off", report, detail=detail, exception=name)
+    return describe("unexpected", report, detail=name, exception=name)
+
+
+def _status_failure(error: Any, anthropic: ModuleType, report: Report) -> Failure:
+    status = int(getattr(error, "status_code", 0) or 0)
+    error_type, api_message = _error_fields(getattr(error, "body", None))
+    kind = _status_kind(error, anthropic, status, error_type)
+    where = f"HTTP {status}" if status != 200 else "an error event mid-stream"
+    detail = f"{where}: {api_message}" if api_message else where
+    return describe(
+        kind,
+        report,
+        detail=detail,
+        exception=f"{type(error).__name__}: {error}",
+        status_code=status or None,
+        error_type=error_type,
+        api_message=api_message,
+    )
+
+
+def _status_kind(error: Any, anthropic: ModuleType, status: int, error_type: str | None) -> str:
+    for class_name, kind in _KIND_BY_CLASS:
+        cls = getattr(anthropic, class_name, None)
+        if cls is not None and isinstance(error, cls):
+            return kind
+    if status in _KIND_BY_STATUS:
+        return _KIND_BY_STATUS[status]
+    if status >= 500:
+        return "server_error"
+    if 400 <= status < 500:
+        return "refused"
+    return _KIND_BY_ERROR_TYPE.get(error_type or "", "unexpected")
+
+
+def _error_fields(body: object) -> tuple[str | None, str | None]:
+    """`error.type` and `error.message` of an API error body; a non-JSON body's text as the message."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        error_type = error.get("type") if isinstance(error.get("type"), str) else None
+        message = error.get("message") if isinstance(error.get("message"), str) else None
+        return error_type, message
+    if isinstance(body, str) and body.strip():
+        return None, body.strip()[:300]
+    return None, None
+
+
+def describe(kind: str, report: Report, *, detail: str, **fields: Any) -> Failure:
+    """A Failure of `kind`, worded from `_WORDING` with this run's model, URL, timeout and attempts."""
+    attempts = report.attempts
+    cause, fix = _WORDING[kind]
+    values = {
+        "detail": detail,
+        "after": f"after {attempts} attempt{'s' if attempts != 1 else ''}",
+        "model": report.model,
+        "base_url": report.base_url,
+        "timeout": report.timeout_s,
+    }
+    return Failure(kind=kind, cause=cause.format(**values), fix=fix.format(**values), **fields)
+
+
+def _request_id_of(error: Exception) -> str | None:
+    """The `request-id` of the response behind an error, when there was one (quote it to support)."""
+    request_id = getattr(error, "request_id", None)
+    if request_id is None and getattr(error, "response", None) is not None:
+        request_id = error.response.headers.get("request-id")  # type: ignore[attr-defined]
+    return request_id if isinstance(request_id, str) else None
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The innermost exception behind `error` (e.g. ConnectError: connection refused)."""
+    seen: set[int] = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        inner = error.__cause__ or error.__context__
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
+def _class_names(error: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(error).__mro__}
+
+
+def _is_transport_error(error: BaseException) -> bool:
+    """An httpx or httpx2 transport error, found by class name: neither library is imported here."""
+    module = type(error).__module__.partition(".")[0]
+    return module in ("httpx", "httpx2", "httpcore", "httpcore2") and "TransportError" in _class_names(error)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering.
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The documented JSON object: these keys are stable (see the README's live-check section)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "result": report.result,
+        "exit_code": report.exit_code,
+        "model": report.model,
+        "response_model": report.response_model,
+        "base_url": report.base_url,
+        "text": report.text,
+        "time_to_first_token_s": _rounded(report.time_to_first_token_s),
+        "total_time_s": _rounded(report.total_time_s),
+        "stop_reason": report.stop_reason,
+        "input_tokens": report.input_tokens,
+        "output_tokens": report.output_tokens,
+        "request_id": report.request_id,
+        "attempts": report.attempts,
+        "retries": max(report.attempts - 1, 0),
+        "timeout_s": report.timeout_s,
+        "max_retries": report.max_retries,
+        "sdk_version": report.sdk_version,
+        "failure": dataclasses.asdict(report.failure) if report.failure else None,
+    }
+
+
+def render_json(report: Report, scrub: Scrubber) -> str:
+    return json.dumps(scrub.value(report_json(report)), indent=2) + "\n"
+
+
+def render_text(report: Report, scrub: Scrubber) -> str:
+    """The human report: one aligned row per fact, the cause and fix last."""
+    model = report.model
+    if report.response_model and report.response_model != report.model:
+        model += f" (answered as {report.response_model})"
+    tokens = "-" if report.input_tokens is None else f"{report.input_tokens} in, {report.output_tokens} out"
+    retries = max(report.attempts - 1, 0)
+    rows = [
+        ("model", model),
+        ("base URL", report.base_url),
+        ("time to first token", _seconds(report.time_to_first_token_s)),
+        ("total time", _seconds(report.total_time_s)),
+        ("stop reason", report.stop_reason or "none"),
+        ("tokens", tokens),
+        ("request id", report.request_id or "none"),
+        ("attempts", f"{report.attempts} ({retries} {'retry' if retries == 1 else 'retries'})"),
+        ("timeout", f"{report.timeout_s:g} s"),
+        ("max retries", str(report.max_retries)),
+        ("SDK", f"anthropic {report.sdk_version}"),
+    ]
+    if report.failure is not None:
+        rows += [("cause", report.failure.cause), ("fix", report.failure.fix)]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"live-check: {report.result}"] + [f"  {label:<{width}}  {value}" for label, value in rows]
+    return scrub("\n".join(lines)) + "\n"
+
+
+def render_quiet(report: Report, scrub: Scrubber) -> str:
+    """One line: the verdict, and on failure the cause and the fix."""
+    if report.failure is None:
+        line = f"live-check: PASS ({report.model}, {report.attempts} attempt(s), {_seconds(report.total_time_s)})"
+    else:
+        line = f"live-check: FAIL: {report.failure.cause}. Fix: {report.failure.fix}"
+    return scrub(line) + "\n"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f} s"
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# The command.
+
+
+@click.command(name="live-check")
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this configuration file."
+)
+@click.option("--model", help="Model id to call [config: model].")
+@click.option("--max-tokens", type=int, help="max_tokens of the request [config: max-tokens].")
+@click.option("--timeout", type=float, help="Client timeout in seconds [config: timeout].")
+@click.option("--max-retries", type=int, help="Client max_retries [config: max-retries].")
+@click.option("--prompt", help="The user message to send [config: prompt].")
+@click.option("--base-url", help="API base URL [config: base-url, then ANTHROPIC_BASE_URL].")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the answer; print a one-line report.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here, not to stdout."
+)
+def live_check(
+    config_file: Path | None,
+    model: str | None,
+    max_tokens: int | None,
+    timeout: float | None,
+    max_retries: int | None,
+    prompt: str | None,
+    base_url: str | None,
+    quiet: bool,
+    output_format: str,
+    output_file: Path | None,
+) -> None:
+    """Send one real streamed request with the configured settings and report PASS or FAIL.
+
+    Exit codes: 0 pass; 2 configuration problem (found before any network use); 4 the API
+    refused the request; 5 a transient failure that survived every retry.
+    """
+    scrub = Scrubber(os.environ.get(KEY_VARIABLE))
+    overrides = {
+        "model": model,
+        "max_tokens": max_tokens,
+        "timeout": timeout,
+        "max_retries": max_retries,
+        "prompt": prompt,
+        "base_url": base_url,
+    }
+    try:
+        live, settings = load_settings(config_file, overrides)
+        check_settings(live, settings, overrides)
+        api_key = read_api_key()
+        if output_file is not None and not output_file.resolve().parent.is_dir():
+            raise ConfigProblem(f"--output-file: the folder of {output_file} does not exist")
+        _require_sdk()
+    except (ConfigError, ConfigProblem) as problem:
+        _fail_config(scrub(str(problem)))
+    try:
+        code = _run_and_report(live, api_key, scrub, quiet, output_format, output_file)
+    except Exception as error:  # last resort: the user never sees a traceback
+        click.echo(scrub(f"live-check: FAIL: internal error {type(error).__name__}: {error}"), err=True)
+        code = EXIT_TRANSIENT
+    raise SystemExit(code)
+
+
+def _require_sdk() -> None:
+    """A missing SDK is a setup problem, reported before any network use."""
+    import importlib.util
+
+    if importlib.util.find_spec("anthropic") is None:
+        raise ConfigProblem("the anthropic package is not installed in this environment: pip install anthropic")
+
+
+def _fail_config(message: str) -> NoReturn:
+    """Exit 2 with a one-line explanation on stderr."""
+    click.echo(f"live-check: {' '.join(message.split())}", err=True)
+    raise SystemExit(EXIT_CONFIG)
+
+
+def _run_and_report(
+    live: LiveSettings, api_key: str, scrub: Scrubber, quiet: bool, output_format: str, output_file: Path | None
+) -> int:
+    """Run the check, echo the answer as it streams (text mode), then write the report."""
+    show_text = not quiet and output_format == "text"
+    stream_scrub = StreamScrubber(scrub)
+    printed: list[str] = []
+
+    def on_text(chunk: str) -> None:
+        if show_text and (safe := stream_scrub.feed(chunk)):
+            printed.append(safe)
+            click.echo(safe, nl=False)
+
+    with scrubbed_logging(scrub):
+        try:
+            report = run_live_check(live, api_key, on_text)
+        except ConfigProblem as problem:
+            _fail_config(scrub(str(problem)))
+    if show_text and (rest := stream_scrub.flush()):
+        printed.append(rest)
+        click.echo(rest, nl=False)
+    if printed and not printed[-1].endswith("\n"):
+        click.echo()
+    if output_format == "json":
+        rendered = render_json(report, scrub)
+    else:
+        rendered = render_quiet(report, scrub) if quiet else render_text(report, scrub)
+    if output_file is None:
+        click.echo(rendered, nl=False)
+    else:
+        try:
+            output_file.write_text(rendered, encoding="utf-8")
+        except OSError as error:
+            _fail_config(scrub(f"--output-file: cannot write {output_file}: {error.strerror or error}"))
+    return report.exit_code
