@@ -139,7 +139,7 @@ def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilt
     from auditor.sdk import SdkModel
 
     try:
-        model = SdkModel(module, path, settings.sdk)
+        model = SdkModel(module, path, settings.sdk, settings.retry_decorators)
     except RecursionError:
         result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
         return

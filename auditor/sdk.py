@@ -115,9 +115,33 @@ class TupleValue:
 Value = Union[QName, FunctionRef, ClientSet, Resource, TupleValue]
 
 
+@dataclass(eq=False)
+class Retry:
+    """A retry around SDK calls, as the code wrote it.
+
+    kind: "loop" (for/while with try/except), "recursion" (a handler that calls its function
+    again), "decorator" (tenacity, backoff, retrying, stamina, declared names, or a retry
+    decorator defined in this module), "iterator" (`for attempt in tenacity.Retrying(...)`).
+    """
+
+    kind: Literal["loop", "recursion", "decorator", "iterator"]
+    node: cst.CSTNode  # the loop, the recursive call or the decorator expression
+    sites: tuple[CallSite, ...]
+    # What it retries on: the classes its handlers or its `retry=` filter name; `None` = any error.
+    retried_on: tuple[Caught, ...] | None
+    attempts: int | None  # attempts the retry makes, when provable
+    unbounded: bool = False  # `while True`, a decorator without a stop
+    handlers: tuple[cst.CSTNode, ...] = ()
+    library: str = ""
+
+    @property
+    def sdk_calls(self) -> tuple[SdkCall, ...]:
+        return tuple(call for site in self.sites for call in site.targets)
+
+
 @dataclass(frozen=True)
 class Known:
-    """A value proved from the code, and where it came from ("literal", "constant X (line 3)").
+    """A value proved from the code, and where it came from ("literal", "constant X on line 3").
 
     `certain` is False when the value is a default that the environment or a caller may change
     (`int(os.environ.get("N", "8192"))`, a parameter's default).
@@ -183,6 +207,15 @@ class SdkCall:
     @property
     def method(self) -> str:
         return self.operation.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call that makes SDK generation calls: the call itself, or a helper that does."""
+
+    node: cst.Call
+    targets: tuple[SdkCall, ...]  # the generation calls reached (empty for a declared wrapper)
+    via: str | None  # "helper()" or the wrapper's name; None for a direct call
 
 
 @dataclass(eq=False)
@@ -531,10 +564,17 @@ _SDK_PREFIXES = (f"{table.SDK_MODULE}.", f"{table.SDK_MODULE}._exceptions.", f"{
 class SdkModel:
     """Facts about one module's use of the SDK, computed once and shared by every rule."""
 
-    def __init__(self, module: cst.Module, path: str = "<module>", sdk: SdkSettings | None = None) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        path: str = "<module>",
+        sdk: SdkSettings | None = None,
+        retry_decorators: Sequence[str] = (),
+    ) -> None:
         self.module = module
         self.path = path
         self.sdk_settings = sdk or SdkSettings()
+        self.retry_decorators = tuple(retry_decorators)
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.scopes: dict[cst.CSTNode, Scope] = {}
         self.classes: dict[cst.ClassDef, ClassInfo] = {}
@@ -887,7 +927,7 @@ class SdkModel:
         inner = self.evaluate(binding.value, depth + 1)
         if not isinstance(inner, Known):
             return inner
-        source = f"{label} (line {self.line(binding.node)})" if inner.source == "literal" else inner.source
+        source = f"{label} on line {self.line(binding.node)}" if inner.source == "literal" else inner.source
         return Known(inner.value, source, inner.certain, binding.value)
 
     def _evaluate_binary(self, expr: cst.BinaryOperation, depth: int) -> Known | Unknown:
@@ -1088,12 +1128,13 @@ class SdkModel:
         """The classes an `except` clause names, member by member for a tuple."""
         if handler.type is None:
             return [Caught("bare", "", handler)]
-        return self._caught(handler.type, 0)
+        return self.caught_in(handler.type)
 
-    def _caught(self, expr: cst.BaseExpression, depth: int) -> list[Caught]:
+    def caught_in(self, expr: cst.BaseExpression, depth: int = 0) -> list[Caught]:
+        """The exception classes an expression names (a class, a tuple, a name bound to one)."""
         value = self.infer(expr)
         if isinstance(value, TupleValue) and depth < 3:
-            return [c for item in value.items for c in self._caught(item, depth + 1)]
+            return [c for item in value.items for c in self.caught_in(item, depth + 1)]
         if isinstance(value, QName):
             name = sdk_export(value.name)
             if name in table.EXCEPTION_PARENTS:
@@ -1109,18 +1150,23 @@ class SdkModel:
     def _sdk_call_nodes(self) -> dict[cst.Call, SdkCall]:
         return {call.node: call for call in self.sdk_calls}
 
-    def sdk_calls_within(self, node: cst.CSTNode, depth: int = 0) -> list[cst.Call]:
-        """Generation calls made inside `node`: directly, or through functions of this module it
-        calls (a helper that wraps `messages.create`), or through a declared wrapper."""
-        found: list[cst.Call] = []
-        for call in self._calls_inside(node):
-            if call in self._sdk_call_nodes or self._is_wrapper_call(call):
-                found.append(call)
+    def call_sites(self, node: cst.CSTNode, depth: int = 0) -> list[CallSite]:
+        """Calls inside `node` that make a generation call: directly, through a function of this
+        module (a helper that wraps `messages.create`), or through a declared wrapper."""
+        found: list[CallSite] = []
+        for call in self.calls_inside(node):
+            direct = self._sdk_call_nodes.get(call)
+            if direct is not None:
+                found.append(CallSite(call, (direct,), None))
+            elif self._is_wrapper_call(call):
+                found.append(CallSite(call, (), self.code(call.func)))
             elif depth < 3:
                 target = self.infer(call.func)
                 if isinstance(target, FunctionRef) and target.node is not node:
-                    if self.sdk_calls_within(target.node.body, depth + 1):
-                        found.append(call)
+                    inner = self.call_sites(target.node.body, depth + 1)
+                    if inner:
+                        targets = tuple(t for site in inner for t in site.targets)
+                        found.append(CallSite(call, targets, f"{target.node.name.value}()"))
         return found
 
     def _is_wrapper_call(self, call: cst.Call) -> bool:
@@ -1128,7 +1174,7 @@ class SdkModel:
             return False
         return self.qualified_name(call.func) in self.sdk_settings.wrappers
 
-    def _calls_inside(self, node: cst.CSTNode) -> list[cst.Call]:
+    def calls_inside(self, node: cst.CSTNode) -> list[cst.Call]:
         """Calls in `node`'s subtree, not counting the bodies of nested functions and classes."""
         found = []
         for call in self.calls:
@@ -1139,6 +1185,21 @@ class SdkModel:
                 if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                     break
         return found
+
+    # -- retries -------------------------------------------------------------------------------
+
+    @cached_property
+    def retries(self) -> list[Retry]:
+        """Every retry around SDK calls: hand-rolled loops, recursion, decorators, tenacity loops."""
+        from auditor.sdk_retries import find_retries
+
+        return find_retries(self)
+
+    def retries_around(self, call: SdkCall) -> list[Retry]:
+        return [retry for retry in self.retries if call in retry.sdk_calls]
+
+    def is_retry_handler(self, handler: cst.CSTNode) -> bool:
+        return any(handler in retry.handlers for retry in self.retries)
 
     # -- settings in force -----------------------------------------------------------------------
 

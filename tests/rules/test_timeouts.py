@@ -420,7 +420,7 @@ def test_none_through_constant_parameter_default_and_with_options() -> None:
         "ANT402 timeout may be None on Anthropic() (default of parameter timeout of make_client()): "
         "this would disable the timeout, so a stalled request waits forever. Set a finite timeout "
         "such as timeout=60.0, and stream long generations",
-        "ANT402 timeout None on with_options() (constant NO_TIMEOUT (line 3)): this disables the "
+        "ANT402 timeout None on with_options() (constant NO_TIMEOUT on line 3): this disables the "
         "timeout, so a stalled request waits forever. Set a finite timeout such as timeout=60.0, "
         "and stream long generations",
     ]

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Severity
+from auditor.rule import Report, Rule
+
+if TYPE_CHECKING:
+    from auditor.sdk import Retry, SdkModel
+
+
+class HandRolledRetryLoop(Rule):
+    """A loop that re-issues an SDK call after catching its error, on top of the SDK's retries.
+
+    ## What it does
+    Reports a `for`/`while` loop whose body makes an SDK generation call inside a `try` (directly,
+    or through a helper function of the same module), whose handler catches an error that call
+    can raise (an SDK class, `Exception`, `BaseException` or a bare `except`) and lets the loop
+    go round again, and which leaves the loop on success (`break`, `return`, or a
+    `while not done` flag). Also a function whose handler calls the function itself.
+
+    Not reported: loops over work items (the loop variable feeds the request, and the handler
+    moves on to the next item), loops that re-send only after a validation error of the model's
+    output (a `ValueError`, not an API error), polling and agent loops, and loops around a
+    client proved to have `max_retries=0`, where the loop is the only retry.
+
+    ## Why is this bad?
+    The SDK already retries connection errors, timeouts, 408, 409, 429 and 5xx with exponential
+    backoff (`max_retries`, default 2). A loop of your own multiplies the attempts: three loop
+    attempts over a default client send up to nine requests into a rate limit that is already
+    refusing them, and a `while True` loop never stops.
+
+    ## Example
+    ```python
+    for attempt in range(5):
+        try:
+            return client.messages.create(...)
+        except anthropic.RateLimitError:
+            time.sleep(2 ** attempt)
+    ```
+
+    Use instead:
+    ```python
+    client = anthropic.Anthropic(max_retries=5)  # or client.with_options(max_retries=5)
+    return client.messages.create(...)
+    ```
+    Keep your own logic for application-level decisions, such as falling back to another model.
+    """
+
+    code = "ANT301"
+    name = "hand-rolled-retry-loop"
+    severity = Severity.WARNING
+    summary = "A hand-rolled retry loop around an SDK call, on top of the SDK's own retries"
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        for retry in model.retries:
+            if retry.kind in ("loop", "recursion") and not sdk_retries_off(model, retry):
+                yield Report(retry.node, retry_message(model, retry))
+
+
+def sdk_retries_off(model: SdkModel, retry: Retry) -> bool:
+    """True when every call the retry wraps goes through a client proved to have max_retries=0."""
+    calls = retry.sdk_calls
+    if not calls or len(calls) != sum(len(site.targets) or 1 for site in retry.sites):
+        return False
+    for call in calls:
+        _, retries = model.settings_in_force(call)
+        if not (retries.known and retries.value == 0):
+            return False
+    return True
+
+
+def retry_message(model: SdkModel, retry: Retry) -> str:
+    site = retry.sites[0]
+    line = model.line(site.node)
+    what = {"loop": "This loop", "recursion": "This recursive call", "decorator": "This retry decorator", "iterator": "This tenacity loop"}[retry.kind]
+    via = f" (through {site.via})" if site.via and site.targets else ""
+    text = f"{what} re-sends the SDK call on line {line}{via} on top of the SDK's own retries"
+    sdk_attempts = _sdk_attempts(model, retry)
+    if retry.unbounded:
+        text += ": it never stops retrying"
+    elif retry.attempts is not None and sdk_attempts is not None:
+        text += (
+            f": {retry.attempts} attempts x {sdk_attempts} SDK attempts (max_retries={sdk_attempts - 1}) "
+            f"= up to {retry.attempts * sdk_attempts} requests"
+        )
+    return (
+        f"{text}. Let the SDK retry instead: Anthropic(max_retries=N) or "
+        "client.with_options(max_retries=N); keep your own logic for application decisions such as "
+        "falling back to another model"
+    )
+
+
+def _sdk_attempts(model: SdkModel, retry: Retry) -> int | None:
+    values = set()
+    for call in retry.sdk_calls:
+        _, retries = model.settings_in_force(call)
+        if not retries.known:
+            return None
+        values.add(retries.value)
+    if len(values) != 1:
+        return None
+    return int(values.pop()) + 1  # type: ignore[call-overload]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Severity
+from auditor.rule import Report, Rule
+from auditor.rules.non_streamed_long_request import long_non_streamed_calls, message, refused_by_sdk
+
+if TYPE_CHECKING:
+    from auditor.sdk import SdkModel
+
+
+class NonStreamedRequestOverSdkLimit(Rule):
+    """A non-streamed call the SDK itself will refuse at run time.
+
+    ## What it does
+    Reports a non-streamed `messages.create`/`messages.parse` (and their `beta` twins) whose
+    max_tokens is above 21,333, or above the model's own limit in the SDK's
+    `MODEL_NONSTREAMING_TOKENS` table, made with the SDK's default timeout: no `timeout=` on the
+    call and a client built without one. Under those conditions the SDK raises `ValueError`
+    ("Streaming is required for operations that may take longer than 10 minutes") before it
+    sends anything.
+
+    A per-call timeout or a non-default client timeout switches the SDK's guard off; such calls
+    are reported by ANT101 instead.
+
+    ## Why is this bad?
+    The call fails every time, at run time, often only on the code path that asks for a long
+    answer (a report, a batch job) and so only in production.
+
+    ## Example
+    ```python
+    client = anthropic.Anthropic()
+    client.messages.create(model=MODEL, max_tokens=32_000, messages=messages)
+    ```
+
+    Use instead:
+    ```python
+    with client.messages.stream(model=MODEL, max_tokens=32_000, messages=messages) as stream:
+        message = stream.get_final_message()
+    ```
+    """
+
+    code = "ANT102"
+    name = "non-streamed-request-over-sdk-limit"
+    severity = Severity.ERROR
+    summary = "A non-streamed call the SDK will refuse before sending (max_tokens too large)"
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        # The SDK's limit is far above any sensible threshold: look at every non-streamed call.
+        for call, tokens in long_non_streamed_calls(model, 0):
+            if refused_by_sdk(model, call, tokens):
+                yield Report(call.node, message(model, call, tokens, refused=True))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Severity
+from auditor.rule import Report, Rule
+from auditor.sdk_table import NON_TRANSIENT_ERRORS, exception_ancestors
+
+if TYPE_CHECKING:
+    from auditor.sdk import SdkModel
+
+
+class RetryingNonTransientError(Rule):
+    """A retry (loop or decorator) on errors that can never succeed on a second try.
+
+    ## What it does
+    Reports an SDK exception class that a retry retries on when a second identical request
+    cannot succeed: `BadRequestError` (400), `AuthenticationError` (401),
+    `PermissionDeniedError` (403), `NotFoundError` (404), `UnprocessableEntityError` (422) and
+    their subclasses. It looks at the handlers of hand-rolled retry loops (named alone or in a
+    tuple), tenacity's `retry_if_exception_type(...)`, backoff's exception argument and
+    stamina's `on=`.
+
+    ## Why is this bad?
+    A malformed request, a wrong key, a missing permission or an unknown model fails again, the
+    same way, every time: the retry only adds delay and load before the inevitable error, and
+    hides a bug or a misconfiguration behind a slow failure. The SDK does not retry these, for
+    that reason.
+
+    ## Example
+    ```python
+    @retry(retry=retry_if_exception_type((anthropic.BadRequestError, anthropic.APIConnectionError)))
+    def ask(question): ...
+    ```
+
+    Use instead:
+    ```python
+    @retry(retry=retry_if_exception_type(anthropic.APIConnectionError))
+    def ask(question): ...
+    ```
+    """
+
+    code = "ANT303"
+    name = "retrying-non-transient-error"
+    severity = Severity.ERROR
+    summary = "A retry on errors that cannot succeed on a second try (400, 401, 403, 404, 422)"
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        for retry in model.retries:
+            for caught in retry.retried_on or ():
+                if caught.kind != "sdk":
+                    continue
+                base = next((name for name in exception_ancestors(caught.name) if name in NON_TRANSIENT_ERRORS), None)
+                if base is None:
+                    continue
+                yield Report(
+                    caught.node,
+                    f"Retrying on {model.code(caught.node)} cannot help: a {base} fails the same way "
+                    f"on every attempt (the retry on line {model.line(retry.node)}). Retry only "
+                    "transient errors (RateLimitError, APIConnectionError, InternalServerError), "
+                    "or let the SDK retry them",
+                )

@@ -1,0 +1,354 @@
+"""Retries around SDK calls, as facts of the SDK model (`SdkModel.retries`).
+
+A retry multiplies the SDK's own attempts (max_retries + 1), so the rules (ANT301-ANT303), the
+swallowed-error rule (a retry's `continue` is not swallowing) and the inventory (worst-case
+requests) all need the same answer to "which retries wrap this call, how many attempts, on
+which errors". It is computed here once per module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from auditor.sdk import Caught, CallSite, FunctionRef, Known, Retry
+
+if TYPE_CHECKING:
+    from auditor.sdk import SdkModel
+
+# decorator qualified name -> library
+RETRY_DECORATORS = {
+    "tenacity.retry": "tenacity",
+    "backoff.on_exception": "backoff",
+    "retrying.retry": "retrying",
+    "stamina.retry": "stamina",
+}
+RETRY_ITERATORS = {"tenacity.Retrying": "tenacity", "tenacity.AsyncRetrying": "tenacity"}
+STAMINA_DEFAULT_ATTEMPTS = 10
+
+_SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def find_retries(model: SdkModel) -> list[Retry]:
+    found: list[Retry] = []
+    for loop in model.loops:
+        retry = _iterator_retry(model, loop) or _loop_retry(model, loop)
+        if retry is not None:
+            found.append(retry)
+    for function in model.functions:
+        found.extend(_recursion_retries(model, function))
+        found.extend(_decorator_retries(model, function))
+    return found
+
+
+# -- loops ---------------------------------------------------------------------------------------
+
+
+def _loop_retry(model: SdkModel, loop: cst.For | cst.While) -> Retry | None:
+    """A loop that re-issues an SDK call after catching its error, and leaves on success."""
+    for statement in _own_statements(loop.body, cst.Try):
+        sites = model.call_sites(statement.body)
+        if not sites:
+            continue
+        handlers = [h for h in statement.handlers if _catches_call_errors(model, h) and _goes_round(h)]
+        if not handlers or not _success_leaves(model, loop, statement):
+            continue
+        if _loop_variable_feeds_calls(model, loop, sites):
+            continue  # a loop over work items: each turn sends a different request
+        retried_on = tuple(c for h in handlers for c in model.caught(h))
+        attempts, unbounded = _loop_bound(model, loop)
+        return Retry("loop", loop, tuple(sites), retried_on, attempts, unbounded, tuple(handlers))
+    return None
+
+
+def _own_statements(node: cst.CSTNode, kind: type[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Nodes of `kind` inside `node`, not inside nested loops, functions or classes."""
+    stack = list(node.children)
+    while stack:
+        child = stack.pop(0)
+        if isinstance(child, kind):
+            yield child
+        if isinstance(child, (*_SCOPE_BOUNDARIES, cst.For, cst.While)):
+            continue
+        stack.extend(child.children)
+
+
+def _catches_call_errors(model: SdkModel, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    return any(c.kind in ("sdk", "builtin", "bare") for c in model.caught(handler))
+
+
+def _goes_round(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """No unconditional raise, return or break at the handler's top level."""
+    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else [handler.body]
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            if any(isinstance(small, (cst.Raise, cst.Return, cst.Break)) for small in statement.body):
+                return False
+    return True
+
+
+def _success_leaves(model: SdkModel, loop: cst.For | cst.While, statement: cst.Try | cst.TryStar) -> bool:
+    """A break/return after the call (in the try body, its else, or after the try in the
+    loop body), or a `while not done` flag set on success."""
+    for part in (statement.body, statement.orelse):
+        if part is not None and any(True for _ in _own_statements(part, (cst.Break, cst.Return))):  # type: ignore[arg-type]
+            return True
+    body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else []
+    after = False
+    for item in body:
+        if item is statement:
+            after = True
+        elif after and any(True for _ in _own_statements(item, (cst.Break, cst.Return))):  # type: ignore[arg-type]
+            return True
+        elif after and isinstance(item, cst.SimpleStatementLine):
+            if any(isinstance(small, (cst.Break, cst.Return)) for small in item.body):
+                return True
+    if isinstance(loop, cst.While):
+        flag = _negated_flag(loop.test)
+        if flag is not None:
+            parts = [p for p in (statement.body, statement.orelse) if p is not None]
+            return any(_assigns(part, flag) for part in parts)
+    return False
+
+
+def _negated_flag(test: cst.BaseExpression) -> str | None:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        if isinstance(test.expression, cst.Name):
+            return test.expression.value
+    return None
+
+
+def _assigns(node: cst.CSTNode, name: str) -> bool:
+    for assign in _own_statements(node, cst.Assign):
+        for target in assign.targets:  # type: ignore[attr-defined]
+            if isinstance(target.target, cst.Name) and target.target.value == name:
+                return True
+    return False
+
+
+def _loop_variable_feeds_calls(model: SdkModel, loop: cst.For | cst.While, sites: list[CallSite]) -> bool:
+    if not isinstance(loop, cst.For):
+        return False
+    if isinstance(loop.iter, cst.Call) and model.qualified_name(loop.iter.func) in ("builtins.range", "itertools.count"):
+        return False  # an attempt counter, even if the request mentions it
+    names = {n.value for n in _names(loop.target)}
+    return any(names & {n.value for arg in site.node.args for n in _names(arg.value)} for site in sites)
+
+
+def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        stack.extend(current.children)
+
+
+def _loop_bound(model: SdkModel, loop: cst.For | cst.While) -> tuple[int | None, bool]:
+    """(attempts, unbounded) when the loop says: `range(n)`, `while True`, `while i < n`."""
+    if isinstance(loop, cst.For):
+        if isinstance(loop.iter, cst.Call):
+            name = model.qualified_name(loop.iter.func)
+            if name == "itertools.count":
+                return None, True
+            if name == "builtins.range":
+                values = [model.evaluate(arg.value) for arg in loop.iter.args]
+                if all(isinstance(v, Known) and isinstance(v.value, int) for v in values):
+                    numbers = [v.value for v in values]  # type: ignore[union-attr]
+                    if len(numbers) == 1:
+                        return max(numbers[0], 0), False  # type: ignore[arg-type]
+                    if len(numbers) == 2:
+                        return max(numbers[1] - numbers[0], 0), False  # type: ignore[operator]
+        return None, False
+    test = loop.test
+    constant = model.evaluate(test)
+    if isinstance(constant, Known) and constant.value in (True, 1):
+        return None, True
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
+        target = test.comparisons[0]
+        limit = model.evaluate(target.comparator)
+        start = _initial_value(model, test.left)
+        if isinstance(limit, Known) and isinstance(limit.value, int) and start is not None:
+            if isinstance(target.operator, cst.LessThan):
+                return max(limit.value - start, 0), False
+            if isinstance(target.operator, cst.LessThanEqual):
+                return max(limit.value - start + 1, 0), False
+    return None, False
+
+
+def _initial_value(model: SdkModel, name: cst.Name) -> int | None:
+    """`attempts = 0` before a loop that counts up with `attempts += 1`."""
+    bindings = model.lookup(name.value, model.scope_of(name))
+    starts = [b for b in bindings if b.kind == "assign" and b.value is not None]
+    counters = [b for b in bindings if isinstance(b.node, cst.AugAssign)]
+    if len(starts) != 1 or len(counters) != 1 or len(bindings) != 2:
+        return None
+    step = counters[0].node
+    if not (isinstance(step.operator, cst.AddAssign) and isinstance(step.value, cst.Integer) and step.value.value == "1"):  # type: ignore[attr-defined]
+        return None
+    value = model.evaluate(starts[0].value)  # type: ignore[arg-type]
+    return value.value if isinstance(value, Known) and isinstance(value.value, int) else None
+
+
+# -- recursion -----------------------------------------------------------------------------------
+
+
+def _recursion_retries(model: SdkModel, function: cst.FunctionDef) -> Iterator[Retry]:
+    """A function whose handler calls the function itself: a retry by recursion."""
+    for statement in _own_statements(function.body, cst.Try):
+        sites = model.call_sites(statement.body)
+        if not sites:
+            continue
+        for handler in statement.handlers:  # type: ignore[attr-defined]
+            if not _catches_call_errors(model, handler):
+                continue
+            for call in model.calls_inside(handler):
+                target = model.infer(call.func)
+                if isinstance(target, FunctionRef) and target.node is function:
+                    yield Retry("recursion", call, tuple(sites), tuple(model.caught(handler)), None, False, (handler,))
+                    break
+
+
+# -- decorators and tenacity iterators ------------------------------------------------------------
+
+
+def _decorator_retries(model: SdkModel, function: cst.FunctionDef) -> Iterator[Retry]:
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        func = expr.func if isinstance(expr, cst.Call) else expr
+        library = _retry_library(model, func)
+        if library is None:
+            continue
+        sites = model.call_sites(function.body)
+        if not sites or _is_async_generator(function) or _swallows_everything(model, sites):
+            continue
+        call = expr if isinstance(expr, cst.Call) else None
+        retried_on, attempts, unbounded = _policy(model, library, call)
+        yield Retry("decorator", expr, tuple(sites), retried_on, attempts, unbounded, library=library)
+
+
+def _retry_library(model: SdkModel, func: cst.BaseExpression) -> str | None:
+    name = model.qualified_name(func)
+    if name in RETRY_DECORATORS:
+        return RETRY_DECORATORS[name]
+    if name is not None and name in model.retry_decorators:
+        return "configured"
+    target = model.infer(func)
+    if isinstance(target, FunctionRef) and _is_local_retry_decorator(model, target.node):
+        return "local"
+    return None
+
+
+def _is_local_retry_decorator(model: SdkModel, decorator: cst.FunctionDef) -> bool:
+    """A decorator of this module that loops around `func(*args)` in try/except."""
+    for loop in model.loops:
+        if decorator not in model.ancestors(loop):
+            continue
+        for statement in _own_statements(loop.body, cst.Try):
+            calls = [c for c in model.calls_inside(statement.body) if isinstance(c.func, cst.Name)]
+            wraps = [c for c in calls if _is_parameter(model, c.func)]  # type: ignore[arg-type]
+            handlers = [h for h in statement.handlers if _catches_call_errors(model, h) and _goes_round(h)]
+            if wraps and handlers:
+                return True
+    return False
+
+
+def _is_parameter(model: SdkModel, name: cst.Name) -> bool:
+    """`func` in `func(*args)`: the decorated function, a parameter of an enclosing function."""
+    bindings = model.lookup(name.value, model.scope_of(name))
+    return bool(bindings) and all(b.kind == "param" for b in bindings)
+
+
+def _is_async_generator(function: cst.FunctionDef) -> bool:
+    return function.asynchronous is not None and any(True for _ in _own_statements(function.body, cst.Yield))
+
+
+def _swallows_everything(model: SdkModel, sites: list[CallSite]) -> bool:
+    """Every SDK call sits in a try whose catch-all handler does not re-raise: the decorator
+    never sees an exception, so it never retries."""
+    for site in sites:
+        guarded = False
+        for ancestor in model.ancestors(site.node):
+            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+                break
+            if isinstance(ancestor, cst.Try) and _catch_all_without_raise(model, ancestor):
+                guarded = True
+                break
+        if not guarded:
+            return False
+    return True
+
+
+def _catch_all_without_raise(model: SdkModel, statement: cst.Try) -> bool:
+    for handler in statement.handlers:
+        if any(c.kind == "bare" or c.name in ("Exception", "BaseException") for c in model.caught(handler)):
+            return not any(True for _ in _own_statements(handler.body, cst.Raise))
+    return False
+
+
+def _iterator_retry(model: SdkModel, loop: cst.For | cst.While) -> Retry | None:
+    """`for attempt in tenacity.Retrying(...): with attempt: ...`"""
+    if not (isinstance(loop, cst.For) and isinstance(loop.iter, cst.Call)):
+        return None
+    name = model.qualified_name(loop.iter.func)
+    if name not in RETRY_ITERATORS:
+        return None
+    sites = model.call_sites(loop.body)
+    if not sites:
+        return None
+    retried_on, attempts, unbounded = _policy(model, "tenacity", loop.iter)
+    return Retry("iterator", loop, tuple(sites), retried_on, attempts, unbounded, library="tenacity")
+
+
+def _policy(model: SdkModel, library: str, call: cst.Call | None) -> tuple[tuple[Caught, ...] | None, int | None, bool]:
+    """(errors retried on, attempts, unbounded) from a retry decorator's arguments."""
+    keywords = {a.keyword.value: a.value for a in (call.args if call else ()) if a.keyword is not None}
+    positional = [a.value for a in (call.args if call else ()) if a.keyword is None and not a.star]
+    if library == "tenacity":
+        retried_on = _tenacity_filter(model, keywords.get("retry"))
+        if "stop" not in keywords:
+            return retried_on, None, True  # tenacity's default is stop_never
+        return retried_on, _tenacity_stop(model, keywords["stop"]), False
+    if library == "backoff":
+        retried_on = tuple(model.caught_in(positional[1], 0)) if len(positional) > 1 else None
+        if "max_tries" not in keywords:
+            return retried_on, None, "max_time" not in keywords
+        return retried_on, _int(model, keywords["max_tries"]), False
+    if library == "retrying":
+        if "stop_max_attempt_number" in keywords:
+            return None, _int(model, keywords["stop_max_attempt_number"]), False
+        return None, None, "stop_max_delay" not in keywords and "stop" not in keywords
+    if library == "stamina":
+        on = keywords.get("on")
+        retried_on = tuple(model.caught_in(on, 0)) if on is not None else None
+        attempts = _int(model, keywords["attempts"]) if "attempts" in keywords else STAMINA_DEFAULT_ATTEMPTS
+        return retried_on, attempts, False
+    return None, None, False
+
+
+def _tenacity_filter(model: SdkModel, expr: cst.BaseExpression | None) -> tuple[Caught, ...] | None:
+    if isinstance(expr, cst.Call) and model.qualified_name(expr.func) == "tenacity.retry_if_exception_type":
+        classes = [a.value for a in expr.args if a.keyword is None]
+        return tuple(c for value in classes for c in model.caught_in(value, 0)) if classes else None
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        left, right = _tenacity_filter(model, expr.left), _tenacity_filter(model, expr.right)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
+def _tenacity_stop(model: SdkModel, expr: cst.BaseExpression) -> int | None:
+    if isinstance(expr, cst.Call) and model.qualified_name(expr.func) == "tenacity.stop_after_attempt" and expr.args:
+        return _int(model, expr.args[0].value)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        bounds = [b for b in (_tenacity_stop(model, expr.left), _tenacity_stop(model, expr.right)) if b is not None]
+        return min(bounds) if bounds else None
+    return None
+
+
+def _int(model: SdkModel, expr: cst.BaseExpression) -> int | None:
+    value = model.evaluate(expr)
+    return value.value if isinstance(value, Known) and isinstance(value.value, int) else None
+
