@@ -59,4 +59,6 @@ def check_source(source: str, settings: Settings | None = None, path: str = "exa
 
     result = FileResult(path)
     check_bytes(result, source.encode("utf-8"), settings or Settings(), use_prefilter=True)
+    if result.errors:
+        raise RuntimeError("; ".join(result.errors))
     return sorted(result.findings, key=lambda f: f.sort_key)

@@ -157,33 +157,28 @@ def _parse(result: FileResult, source: str, could_reference_sdk: bool) -> cst.Mo
 
     try:
         return cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
+    except Exception as error:  # libcst raises ParserSyntaxError, CSTValidationError and others
         # A file that cannot reference the SDK is none of our business, parsed or not: this
         # keeps the findings the same with and without the prefilter.
         if could_reference_sdk:
             result.findings.append(_syntax_error(result.path, source, error))
             result.lines = source.splitlines()
-    except (RecursionError, MemoryError, ValueError) as error:
-        if could_reference_sdk:
-            result.findings.append(parse_error_finding(result.path, f"cannot parse: {_one_line(error)}"))
     return None
 
 
-def _syntax_error(path: str, source: str, error: cst.ParserSyntaxError) -> Finding:
+def _syntax_error(path: str, source: str, error: Exception) -> Finding:
     """Python's own message and position for a real syntax error; libcst's for a file only
     libcst rejects (CPython's parser accepts a few forms libcst's grammar does not)."""
-    import ast
-
     try:
-        ast.parse(source)
+        compile(source, path, "exec", dont_inherit=True)  # compiles, never runs
     except SyntaxError as python_error:
         line, column = python_error.lineno or 1, python_error.offset or 1
         return parse_error_finding(path, f"syntax error: {python_error.msg}", line, column)
     except (ValueError, RecursionError, MemoryError):
         pass
-    text = _one_line(error.message)
+    text = _one_line(getattr(error, "message", error))
     where = re.match(r"(?:parser error: )?error at (\d+):(\d+): ", text)
-    line, column = (int(where[1]), int(where[2])) if where else (error.editor_line, error.editor_column)
+    line, column = (int(where[1]), int(where[2])) if where else (getattr(error, "editor_line", 1), getattr(error, "editor_column", 1))
     detail = text[where.end() :] if where else text
     message = f"valid Python that libcst cannot parse, so the file was not checked ({detail})"
     return parse_error_finding(path, message, line, column)

@@ -125,13 +125,13 @@ class Retry:
     """
 
     kind: Literal["loop", "recursion", "decorator", "iterator"]
-    node: cst.CSTNode  # the loop, the recursive call or the decorator expression
+    node: cst.CSTNode = field(repr=False)  # the loop, the recursive call or the decorator expression
     sites: tuple[CallSite, ...]
     # What it retries on: the classes its handlers or its `retry=` filter name; `None` = any error.
     retried_on: tuple[Caught, ...] | None
     attempts: int | None  # attempts the retry makes, when provable
     unbounded: bool = False  # `while True`, a decorator without a stop
-    handlers: tuple[cst.CSTNode, ...] = ()
+    handlers: tuple[cst.CSTNode, ...] = field(default=(), repr=False)
     library: str = ""
 
     @property
@@ -184,11 +184,11 @@ class Setting:
 class ClientConfig:
     """One client construction (`Anthropic(...)`) or derivation (`client.with_options(...)`)."""
 
-    node: cst.Call
+    node: cst.Call = field(repr=False)
     class_name: str
     is_async: bool | None
     parent: ClientSet | None  # for with_options/copy
-    arguments: Arguments
+    arguments: Arguments = field(repr=False)
 
     @property
     def derived(self) -> bool:
@@ -199,10 +199,10 @@ class ClientConfig:
 class SdkCall:
     """A generation call: `client.messages.create(...)` and its relatives."""
 
-    node: cst.Call
+    node: cst.Call = field(repr=False)
     operation: str  # "messages.create", "beta.messages.stream", "completions.create"
     clients: ClientSet
-    arguments: Arguments
+    arguments: Arguments = field(repr=False)
 
     @property
     def method(self) -> str:
@@ -213,7 +213,7 @@ class SdkCall:
 class CallSite:
     """A call that makes SDK generation calls: the call itself, or a helper that does."""
 
-    node: cst.Call
+    node: cst.Call = field(repr=False)
     targets: tuple[SdkCall, ...]  # the generation calls reached (empty for a declared wrapper)
     via: str | None  # "helper()" or the wrapper's name; None for a direct call
 

@@ -63,7 +63,7 @@ class SwallowedApiError(Rule):
                     catches_sdk = True
                 elif any(c.kind in ("builtin", "bare") for c in caught):
                     if makes_call is None:
-                        makes_call = bool(model.sdk_calls_within(statement.body))
+                        makes_call = bool(model.call_sites(statement.body))
                     catches_sdk = makes_call
                 else:
                     catches_sdk = False
