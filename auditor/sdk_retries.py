@@ -262,7 +262,17 @@ def _is_parameter(model: SdkModel, name: cst.Name) -> bool:
 
 
 def _is_async_generator(function: cst.FunctionDef) -> bool:
-    return function.asynchronous is not None and any(True for _ in _own_statements(function.body, cst.Yield))
+    """tenacity cannot retry an async generator: the decorator is inert there."""
+    if function.asynchronous is None:
+        return False
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Yield):
+            return True
+        if not isinstance(node, _SCOPE_BOUNDARIES):
+            stack.extend(node.children)
+    return False
 
 
 def _swallows_everything(model: SdkModel, sites: list[CallSite]) -> bool:

@@ -10,6 +10,7 @@ MAX_REPORT_TOKENS = 32_000
 SUMMARY_TOKENS = 8 * 1024
 
 client = anthropic.Anthropic(timeout=90.0)
+# ANT401: no timeout, and weekly_report() below sets none: 600 s per attempt, four attempts.
 default_client = anthropic.Anthropic(max_retries=3)
 
 

@@ -1,0 +1,49 @@
+"""The bundled example project: every rule fires where the comments say, and nowhere else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EXPECTED = [
+    ("ANT401", "examples/support_bot/agent.py", 18, 23),
+    ("ANT201", "examples/support_bot/agent.py", 32, 16),
+    ("ANT202", "examples/support_bot/agent.py", 42, 16),
+    ("ANT402", "examples/support_bot/clients.py", 14, 44),
+    ("ANT403", "examples/support_bot/clients.py", 17, 18),
+    ("ANT401", "examples/support_bot/reports.py", 14, 18),
+    ("ANT102", "examples/support_bot/reports.py", 20, 15),
+    ("ANT101", "examples/support_bot/reports.py", 30, 15),
+    ("ANT301", "examples/support_bot/retries.py", 18, 5),
+    ("ANT302", "examples/support_bot/retries.py", 30, 2),
+    ("ANT303", "examples/support_bot/retries.py", 33, 36),
+]
+
+
+def test_examples_exact_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["check", "examples/", "--output-format", "json"])
+    assert result.exit_code == 1
+    found = [(f["code"], f["path"], f["start"]["line"], f["start"]["column"]) for f in json.loads(result.stdout)]
+    assert found == EXPECTED
+
+
+def test_examples_cover_every_rule_but_parse_error() -> None:
+    from auditor.rule import all_rules
+
+    assert {code for code, *_ in EXPECTED} == set(all_rules()) - {"ANT000"}
+
+
+def test_each_finding_is_announced_by_a_comment_above_it() -> None:
+    """The example's comments name the rule expected below them: code and comments agree."""
+    for code, path, line, _ in EXPECTED:
+        lines = (ROOT / path).read_text().splitlines()
+        above = "\n".join(lines[max(0, line - 6) : line])
+        assert code in above, (code, path, line)
