@@ -105,7 +105,16 @@ def discover(
 
 
 def _walk(root: Path, settings_for: Callable[[Path], Settings], ignores: _GitIgnores) -> Iterator[Candidate]:
-    stack = [d for d in (root.resolve(), *root.resolve().parents) if (d / ".gitignore").is_file()]
+    resolved = root.resolve()
+    stack = []
+    for directory in resolved.parents:
+        if (directory / ".gitignore").is_file():
+            # A directory the user names is checked even when a .gitignore above it ignores it
+            # (the standard library inside a pyenv checkout, say): that file is then set aside.
+            if not ignores.ignored(resolved, True, [directory]):
+                stack.append(directory)
+        if (directory / ".git").exists():
+            break  # .gitignore files above the repository do not apply to it
     stack.reverse()
     yield from _walk_directory(root, settings_for, ignores, stack)
 

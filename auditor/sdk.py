@@ -13,6 +13,7 @@ which measured at 6.5-10x the parse on SDK-heavy code.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -282,33 +283,70 @@ class Caught:
 # The first pass
 
 
-class _Collector(cst.CSTVisitor):
-    """Records parents, scopes, bindings and calls in one traversal."""
+# Fields that never hold anything the model needs: white space, punctuation, brackets.
+_TRIVIA_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "dot", "equal", "semicolon", "colon", "header", "footer",
+        "leading_lines", "lines_after_decorators", "trailing_whitespace", "newline", "lbracket",
+        "rbracket", "lbrace", "rbrace", "operator", "whitespace_after_at", "asynchronous",
+    }
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """A node's children that can matter, read straight from its dataclass fields.
+
+    libcst's own visitor protocol rebuilds every node as it walks (it serves transformers too)
+    and costs several times this plain walk, which is all a read-only analysis needs."""
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node)  # type: ignore[arg-type]
+            if f.name not in _TRIVIA_FIELDS and not f.name.startswith("whitespace")
+        )
+        _CHILD_FIELDS[type(node)] = names
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+class _Collector:
+    """Records parents, scopes, bindings, calls, loops and tries in one traversal."""
 
     def __init__(self, model: SdkModel) -> None:
-        super().__init__()
         self.model = model
-        self.stack: list[cst.CSTNode] = []
         self.scopes: list[Scope] = []
         self.classes: list[ClassInfo | None] = []
 
-    # -- generic bookkeeping -------------------------------------------------------------------
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.stack:
-            self.model.parents[node] = self.stack[-1]
-        self.stack.append(node)
-        handler = _VISIT.get(type(node))
-        if handler is not None:
-            handler(self, node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-        if isinstance(original_node, (cst.Module, cst.FunctionDef, cst.ClassDef)):
-            self.scopes.pop()
-            if isinstance(original_node, cst.ClassDef):
-                self.classes.pop()
+    def run(self, module: cst.Module) -> None:
+        """A depth-first walk with an explicit stack: no recursion limit on deep expressions."""
+        parents = self.model.parents
+        handlers = _VISIT
+        scoped = (cst.Module, cst.FunctionDef, cst.ClassDef)
+        stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                self.scopes.pop()
+                if isinstance(node, cst.ClassDef):
+                    self.classes.pop()
+                continue
+            handler = handlers.get(type(node))
+            if handler is not None:
+                handler(self, node)
+            if isinstance(node, scoped):
+                stack.append((node, True))
+            children = list(child_nodes(node))
+            for child in reversed(children):
+                parents[child] = node
+                stack.append((child, False))
 
     @property
     def scope(self) -> Scope:
@@ -586,7 +624,7 @@ class SdkModel:
         self._values: dict[cst.CSTNode, Value | None] = {}
         self._configs: dict[cst.Call, ClientConfig] = {}
         self._in_progress: set[cst.CSTNode] = set()
-        module.visit(_Collector(self))
+        _Collector(self).run(module)
 
     # -- positions and structure ------------------------------------------------------------------
 
@@ -830,23 +868,18 @@ class SdkModel:
             self._in_progress.discard(function)
 
     def _returns(self, function: cst.FunctionDef) -> list[cst.Return]:
-        found: list[cst.Return] = []
+        return [node for node in self.own_nodes(function.body) if isinstance(node, cst.Return)]
 
-        class Returns(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is function
-
-            def visit_Lambda(self, node: cst.Lambda) -> bool:
-                return False
-
-            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-                return False
-
-            def visit_Return(self, node: cst.Return) -> None:
-                found.append(node)
-
-        function.visit(Returns())
-        return found
+    def own_nodes(self, node: cst.CSTNode, stop: tuple[type, ...] = ()) -> Iterator[cst.CSTNode]:
+        """Nodes under `node` in its own scope: nested functions, classes and lambdas (and any
+        `stop` types) are not entered."""
+        boundaries = (cst.FunctionDef, cst.ClassDef, cst.Lambda, *stop)
+        stack = list(child_nodes(node))
+        while stack:
+            current = stack.pop()
+            yield current
+            if not isinstance(current, boundaries):
+                stack.extend(child_nodes(current))
 
     def _client_config(self, call: cst.Call, qualname: str | None, parent: ClientSet | None) -> ClientConfig:
         config = self._configs.get(call)
@@ -1150,24 +1183,52 @@ class SdkModel:
     def _sdk_call_nodes(self) -> dict[cst.Call, SdkCall]:
         return {call.node: call for call in self.sdk_calls}
 
-    def call_sites(self, node: cst.CSTNode, depth: int = 0) -> list[CallSite]:
-        """Calls inside `node` that make a generation call: directly, through a function of this
-        module (a helper that wraps `messages.create`), or through a declared wrapper."""
-        found: list[CallSite] = []
-        for call in self.calls_inside(node):
-            direct = self._sdk_call_nodes.get(call)
-            if direct is not None:
-                found.append(CallSite(call, (direct,), None))
-            elif self._is_wrapper_call(call):
-                found.append(CallSite(call, (), self.code(call.func)))
-            elif depth < 3:
+    @cached_property
+    def _sites(self) -> dict[cst.Call, CallSite]:
+        """Every call that makes a generation call: directly, through a declared wrapper, or
+        through functions of this module that do (followed three calls deep)."""
+        sites = {call.node: CallSite(call.node, (call,), None) for call in self.sdk_calls}
+        if self.sdk_settings.wrappers:
+            for call in self.calls:
+                if call not in sites and self._is_wrapper_call(call):
+                    sites[call] = CallSite(call, (), self.code(call.func))
+        local_names = {function.name.value for function in self.functions}
+        for _ in range(3):
+            reaching: dict[cst.FunctionDef, list[CallSite]] = {}
+            for site in sites.values():
+                function = self.enclosing_function(site.node)
+                if function is not None:
+                    reaching.setdefault(function, []).append(site)
+            added = False
+            for call in self.calls:
+                if call in sites or _last_name(call.func) not in local_names:
+                    continue
                 target = self.infer(call.func)
-                if isinstance(target, FunctionRef) and target.node is not node:
-                    inner = self.call_sites(target.node.body, depth + 1)
-                    if inner:
-                        targets = tuple(t for site in inner for t in site.targets)
-                        found.append(CallSite(call, targets, f"{target.node.name.value}()"))
-        return found
+                if isinstance(target, FunctionRef) and target.node in reaching:
+                    inner = reaching[target.node]
+                    if self.enclosing_function(call) is target.node:
+                        continue  # recursion: the function's own sites already count
+                    targets = tuple(t for site in inner for t in site.targets)
+                    sites[call] = CallSite(call, targets, f"{target.node.name.value}()")
+                    added = True
+            if not added:
+                break
+        return sites
+
+    def call_sites_anywhere(self) -> list[CallSite]:
+        return list(self._sites.values())
+
+    def call_sites(self, node: cst.CSTNode) -> list[CallSite]:
+        """The call sites (see `_sites`) inside `node`, not counting nested functions."""
+        found = []
+        for call, site in self._sites.items():
+            for ancestor in self.ancestors(call):
+                if ancestor is node:
+                    found.append(site)
+                    break
+                if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                    break
+        return sorted(found, key=lambda site: self.calls.index(site.node))
 
     def _is_wrapper_call(self, call: cst.Call) -> bool:
         if not self.sdk_settings.wrappers:
@@ -1329,6 +1390,14 @@ class SdkModel:
         if given is None:
             return Setting(None, "may be passed through **kwargs", False, node=call.node)
         return self._single_setting(call.arguments, "timeout", self.timeout_of)
+
+
+def _last_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None
 
 
 def sdk_export(qualname: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from auditor.sdk import Caught, CallSite, FunctionRef, Known, Retry
+from auditor.sdk import Caught, CallSite, FunctionRef, Known, Retry, child_nodes
 
 if TYPE_CHECKING:
     from auditor.sdk import SdkModel
@@ -32,14 +32,25 @@ _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def find_retries(model: SdkModel) -> list[Retry]:
+    """Only loops and functions that contain an SDK call site can retry one."""
+    loops: list[cst.CSTNode] = []
+    functions: list[cst.CSTNode] = []
+    for site in model.call_sites_anywhere():
+        for ancestor in model.ancestors(site.node):
+            if isinstance(ancestor, (cst.For, cst.While)) and ancestor not in loops:
+                loops.append(ancestor)
+            elif isinstance(ancestor, cst.FunctionDef):
+                if ancestor not in functions:
+                    functions.append(ancestor)
+                break
     found: list[Retry] = []
-    for loop in model.loops:
-        retry = _iterator_retry(model, loop) or _loop_retry(model, loop)
+    for loop in loops:
+        retry = _iterator_retry(model, loop) or _loop_retry(model, loop)  # type: ignore[arg-type]
         if retry is not None:
             found.append(retry)
-    for function in model.functions:
-        found.extend(_recursion_retries(model, function))
-        found.extend(_decorator_retries(model, function))
+    for function in functions:
+        found.extend(_recursion_retries(model, function))  # type: ignore[arg-type]
+        found.extend(_decorator_retries(model, function))  # type: ignore[arg-type]
     return found
 
 
@@ -63,16 +74,16 @@ def _loop_retry(model: SdkModel, loop: cst.For | cst.While) -> Retry | None:
     return None
 
 
-def _own_statements(node: cst.CSTNode, kind: type[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+def _own_statements(node: cst.CSTNode, kind: type[cst.CSTNode] | tuple[type[cst.CSTNode], ...]) -> Iterator[cst.CSTNode]:
     """Nodes of `kind` inside `node`, not inside nested loops, functions or classes."""
-    stack = list(node.children)
+    stack = list(child_nodes(node))
     while stack:
-        child = stack.pop(0)
+        child = stack.pop()
         if isinstance(child, kind):
             yield child
         if isinstance(child, (*_SCOPE_BOUNDARIES, cst.For, cst.While)):
             continue
-        stack.extend(child.children)
+        stack.extend(child_nodes(child))
 
 
 def _catches_call_errors(model: SdkModel, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -93,14 +104,14 @@ def _success_leaves(model: SdkModel, loop: cst.For | cst.While, statement: cst.T
     """A break/return after the call (in the try body, its else, or after the try in the
     loop body), or a `while not done` flag set on success."""
     for part in (statement.body, statement.orelse):
-        if part is not None and any(True for _ in _own_statements(part, (cst.Break, cst.Return))):  # type: ignore[arg-type]
+        if part is not None and any(True for _ in _own_statements(part, (cst.Break, cst.Return))):  
             return True
     body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else []
     after = False
     for item in body:
         if item is statement:
             after = True
-        elif after and any(True for _ in _own_statements(item, (cst.Break, cst.Return))):  # type: ignore[arg-type]
+        elif after and any(True for _ in _own_statements(item, (cst.Break, cst.Return))):  
             return True
         elif after and isinstance(item, cst.SimpleStatementLine):
             if any(isinstance(small, (cst.Break, cst.Return)) for small in item.body):
@@ -143,7 +154,7 @@ def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
         current = stack.pop()
         if isinstance(current, cst.Name):
             yield current
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
 
 
 def _loop_bound(model: SdkModel, loop: cst.For | cst.While) -> tuple[int | None, bool]:
@@ -271,7 +282,7 @@ def _is_async_generator(function: cst.FunctionDef) -> bool:
         if isinstance(node, cst.Yield):
             return True
         if not isinstance(node, _SCOPE_BOUNDARIES):
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
     return False
 
 

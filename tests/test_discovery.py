@@ -74,3 +74,15 @@ def test_missing_path_is_reported(tree: Path) -> None:
     assert result.stdout == (
         "nope.py:1:1: ANT000 no such file or directory\nFound 1 problem (1 error, 0 warnings) in 1 file.\n"
     )
+
+
+def test_a_named_directory_ignored_by_a_gitignore_above_it_is_still_walked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".gitignore").write_text("/versions\n*.tmp.py\n")
+    lib = tmp_path / "versions" / "3.11" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "mod.py").write_text(SDK)
+    (lib / "skip.tmp.py").write_text(SDK)
+    (tmp_path / "app.py").write_text(SDK)
+    monkeypatch.chdir(tmp_path)
+    assert checked() == ["app.py"]
+    assert checked("versions/3.11/lib") == ["versions/3.11/lib/mod.py", "versions/3.11/lib/skip.tmp.py"]
