@@ -25,6 +25,8 @@ class Outcome:
     files_parsed: int = 0
     sources: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Display paths of every file checked (for baseline staleness: only these can be stale).
+    checked_paths: set[str] = field(default_factory=set)
 
 
 def check_files(
@@ -44,6 +46,7 @@ def run_check(paths: list[Path], settings_for: Callable[[Path], Settings], optio
     outcome = Outcome()
     for result in check_files(paths, settings_for, options):
         outcome.files_checked += 1
+        outcome.checked_paths.add(result.path)
         outcome.files_parsed += result.parsed
         outcome.findings.extend(result.findings)
         outcome.errors.extend(result.errors)

@@ -67,6 +67,10 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too (for pre-commit).")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file, even those that cannot reference the SDK.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record today's findings in FILE and exit 0.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in this baseline FILE.")
+@click.option("--report-stale-baseline", is_flag=True, help="With --baseline: list baseline entries that no longer match anything.")
+@click.option("--diff-base", metavar="REF", help="Report only findings on lines added or changed since REF (git merge base).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
 def check(
     paths: tuple[Path, ...],
@@ -80,6 +84,10 @@ def check(
     statistics: bool,
     force_exclude: bool,
     no_prefilter: bool,
+    write_baseline: Path | None,
+    baseline_file: Path | None,
+    report_stale_baseline: bool,
+    diff_base: str | None,
     quiet: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for reliability mistakes around SDK calls."""
@@ -108,17 +116,46 @@ def check(
     except ConfigError as error:
         _fail(str(error))
 
+    findings, hidden, stale = outcome.findings, 0, []
+    if write_baseline is not None:
+        from auditor.baseline import BaselineError, write_baseline as write
+
+        try:
+            write(write_baseline, findings, top.root)
+        except BaselineError as error:
+            _fail(str(error))
+        if not quiet:
+            click.echo(f"Recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} in {write_baseline}.")
+        sys.exit(EXIT_CLEAN)
+    if diff_base is not None:
+        from auditor.diff_lines import DiffError, changed_lines, touches_changed_lines
+
+        try:
+            changed = changed_lines(diff_base, Path.cwd())
+        except DiffError as error:
+            _fail(str(error))
+        findings = [f for f in findings if touches_changed_lines(f, changed)]
+    if baseline_file is not None:
+        from auditor.baseline import BaselineError, load_baseline
+
+        try:
+            baseline = load_baseline(baseline_file)
+        except BaselineError as error:
+            _fail(str(error))
+        findings, hidden, stale = baseline.filter(findings, top.root, outcome.checked_paths)
+
     fmt = output_format or top.output_format
     color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     result = RunResult(
-        findings=outcome.findings,
+        findings=findings,
         files_checked=outcome.files_checked,
         root=top.root,
         sources=outcome.sources,
         color=color,
+        baseline_hidden=hidden,
     )
     if statistics:
-        report = render_statistics(outcome.findings)
+        report = render_statistics(findings)
     else:
         report = get_renderer(fmt)(result)
         # Under GitHub Actions with no format chosen, annotate the diff as well as printing text.
@@ -127,11 +164,14 @@ def check(
     _write(report, output_file)
     if not quiet and (fmt in ("full", "concise") or statistics):
         click.echo(summary_line(result))
+    if report_stale_baseline:
+        for entry in stale:
+            click.echo(f"auditor: stale baseline entry: {entry}", err=True)
     for error in outcome.errors:
         click.echo(f"auditor: internal error: {error}", err=True)
     if outcome.errors:
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_FINDINGS if outcome.findings and not exit_zero else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
 
 
 def _write(report: str, output_file: Path | None) -> None:
