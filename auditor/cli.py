@@ -27,6 +27,10 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
+def _warn(message: str) -> None:
+    click.echo(f"auditor: warning: {message}", err=True)
+
+
 def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
     """`--select ANT4,ANT101 --select ANT2` -> ("ANT4", "ANT101", "ANT2")."""
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
@@ -71,6 +75,9 @@ def main() -> None:
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in this baseline FILE.")
 @click.option("--report-stale-baseline", is_flag=True, help="With --baseline: list baseline entries that no longer match anything.")
 @click.option("--diff-base", metavar="REF", help="Report only findings on lines added or changed since REF (git merge base).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per CPU; used only when there is enough work).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory (default: .auditor_cache in the project root; env AUDITOR_CACHE_DIR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
 def check(
     paths: tuple[Path, ...],
@@ -88,6 +95,9 @@ def check(
     baseline_file: Path | None,
     report_stale_baseline: bool,
     diff_base: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: Path | None,
     quiet: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for reliability mistakes around SDK calls."""
@@ -100,18 +110,27 @@ def check(
         _check_selectors(option, values)
     resolver = _resolver(config_file)
 
+    with_cli: dict[int, Settings] = {}
+
     def settings_for(path: Path) -> Settings:
         settings = resolver.for_path(path)
-        return dataclasses.replace(
-            settings,
-            select=cli_select or settings.select,
-            ignore=settings.ignore + cli_ignore,
-            extend_select=settings.extend_select + cli_extend,
-        )
+        if id(settings) not in with_cli:  # the resolver keeps each file's settings alive
+            with_cli[id(settings)] = dataclasses.replace(
+                settings,
+                select=cli_select or settings.select,
+                ignore=settings.ignore + cli_ignore,
+                extend_select=settings.extend_select + cli_extend,
+            )
+        return with_cli[id(settings)]
 
     try:
         top = settings_for(Path.cwd())
-        options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter)
+        cache = None
+        if not no_cache:
+            from auditor.cache import ResultCache, default_cache_dir
+
+            cache = ResultCache(default_cache_dir(top.root, cache_dir), _warn)
+        options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter, jobs=jobs, cache=cache)
         outcome = run_check(list(paths) or [Path(".")], settings_for, options)
     except ConfigError as error:
         _fail(str(error))
@@ -207,6 +226,20 @@ def rule(code: str | None, show_all: bool) -> None:
         options = "".join(f"Option: `{o}`\n" for o in rule_class.options)
         pages.append(f"{head}{options}\n{rule_class.documentation()}")
     click.echo("\n".join(pages), nl=False)
+
+
+@main.command()
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="The cache directory to remove.")
+def clean(cache_dir: Path | None) -> None:
+    """Remove the result cache of the project in the current directory."""
+    from auditor.cache import clean as remove, default_cache_dir
+
+    directory = default_cache_dir(_settings_at(None, None).root, cache_dir)
+    try:
+        removed = remove(directory)
+    except OSError as error:
+        _fail(f"cannot remove {directory}: {error.strerror or error}")
+    click.echo(f"Removed {directory}." if removed else f"No cache at {directory}.")
 
 
 @main.command("config")

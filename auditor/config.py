@@ -6,6 +6,7 @@ CLI prints and exits 2 on: a user never sees a traceback for a typo.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
@@ -310,6 +311,7 @@ class ConfigResolver:
         self._validate = validate_code
         self._by_file: dict[Path, Settings] = {}
         self._by_dir: dict[Path, Settings] = {}
+        self._by_name: dict[str, Settings] = {}  # directory as given -> settings, saves a resolve()
         self._explicit: Settings | None = None
         if explicit is not None:
             if not explicit.is_file():
@@ -324,8 +326,12 @@ class ConfigResolver:
     def for_path(self, path: Path) -> Settings:
         if self._explicit is not None:
             return self._explicit
-        directory = (path if path.is_dir() else path.parent).resolve()
-        if directory not in self._by_dir:
-            found = find_config_file(directory)
-            self._by_dir[directory] = self._load(found) if found else Settings(root=Path.cwd().resolve())
-        return self._by_dir[directory]
+        key = str(path) if path.is_dir() else os.path.dirname(path) or "."
+        settings = self._by_name.get(key)
+        if settings is None:
+            directory = Path(key).resolve()
+            if directory not in self._by_dir:
+                found = find_config_file(directory)
+                self._by_dir[directory] = self._load(found) if found else Settings(root=Path.cwd().resolve())
+            settings = self._by_name[key] = self._by_dir[directory]
+        return settings

@@ -56,26 +56,26 @@ class _GitIgnores:
     """The .gitignore files met on the way down, each applying to its own directory."""
 
     def __init__(self) -> None:
-        self._specs: dict[Path, pathspec.PathSpec | None] = {}
+        self._specs: dict[str, pathspec.PathSpec | None] = {}
 
-    def spec_for(self, directory: Path) -> pathspec.PathSpec | None:
+    def spec_for(self, directory: str) -> pathspec.PathSpec | None:
         if directory not in self._specs:
-            ignore_file = directory / ".gitignore"
             spec = None
             try:
-                if ignore_file.is_file():
-                    spec = pathspec.GitIgnoreSpec.from_lines(ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
+                with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as lines:
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines.read().splitlines())
             except OSError:
                 spec = None
             self._specs[directory] = spec
         return self._specs[directory]
 
-    def ignored(self, path: Path, is_dir: bool, stack: list[Path]) -> bool:
+    def ignored(self, path: str, is_dir: bool, stack: list[str]) -> bool:
+        """`path` is absolute and resolved; each directory in `stack` holds a .gitignore above it."""
         for directory in stack:
             spec = self.spec_for(directory)
             if spec is None:
                 continue
-            relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
+            relative = path[len(directory) + 1 :] + ("/" if is_dir else "")
             if spec.match_file(relative):
                 return True
         return False
@@ -111,35 +111,41 @@ def _walk(root: Path, settings_for: Callable[[Path], Settings], ignores: _GitIgn
         if (directory / ".gitignore").is_file():
             # A directory the user names is checked even when a .gitignore above it ignores it
             # (the standard library inside a pyenv checkout, say): that file is then set aside.
-            if not ignores.ignored(resolved, True, [directory]):
-                stack.append(directory)
+            if not ignores.ignored(str(resolved), True, [str(directory)]):
+                stack.append(str(directory))
         if (directory / ".git").exists():
             break  # .gitignore files above the repository do not apply to it
     stack.reverse()
-    yield from _walk_directory(root, settings_for, ignores, stack)
+    yield from _walk_directory(str(root), str(resolved), settings_for, ignores, stack)
 
 
 def _walk_directory(
-    directory: Path, settings_for: Callable[[Path], Settings], ignores: _GitIgnores, stack: list[Path]
+    directory: str, real: str, settings_for: Callable[[Path], Settings], ignores: _GitIgnores, stack: list[str]
 ) -> Iterator[Candidate]:
+    """Walk with plain strings: pathlib costs more than the whole check of a file that does
+    not mention the SDK. Directories already passed the exclude test on the way down, so each
+    entry is tested on its own path only."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as error:
-        yield Candidate(directory, f"cannot read directory: {error.strerror or error}")
+        yield Candidate(Path(directory), f"cannot read directory: {error.strerror or error}")
         return
-    resolved = directory.resolve()
-    if resolved not in stack and (resolved / ".gitignore").is_file():
-        stack = [*stack, resolved]
-    settings = settings_for(directory)
+    if real not in stack and os.path.isfile(os.path.join(real, ".gitignore")):
+        stack = [*stack, real]
+    settings = settings_for(Path(directory))
+    spec = _exclude_spec((*settings.exclude, *settings.extend_exclude))
+    root = str(settings.root) + os.sep
     for entry in entries:
-        path = directory / entry.name
         try:
             is_dir = entry.is_dir()
         except OSError:
             continue
-        if ignores.ignored(resolved / entry.name, is_dir, stack) or is_excluded(resolved / entry.name, settings, is_dir):
+        absolute = real + os.sep + entry.name
+        relative = absolute[len(root) :] if absolute.startswith(root) else entry.name
+        if spec.match_file(relative + "/" if is_dir else relative) or ignores.ignored(absolute, is_dir, stack):
             continue
+        path = os.path.join(directory, entry.name)
         if is_dir:
-            yield from _walk_directory(path, settings_for, ignores, stack)
+            yield from _walk_directory(path, absolute, settings_for, ignores, stack)
         elif entry.name.endswith(PYTHON_SUFFIXES):
-            yield Candidate(path)
+            yield Candidate(Path(path))

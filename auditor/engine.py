@@ -9,6 +9,7 @@ that never mention the SDK does not pay for them.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import io
 import os
 import re
@@ -51,16 +52,26 @@ def trigger_pattern(settings: Settings) -> re.Pattern[bytes]:
     words = {"anthropic"}
     for name in (*settings.sdk.client_classes, *settings.sdk.client_factories, *settings.sdk.wrappers):
         words.add(name.rsplit(".", 1)[-1])
-    return re.compile("|".join(re.escape(w) for w in sorted(words)).encode())
+    return _compile_words(tuple(sorted(words)))
+
+
+@functools.lru_cache(maxsize=None)
+def _compile_words(words: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile("|".join(re.escape(w) for w in words).encode())
 
 
 def display_path(path: Path) -> str:
     """Paths as the user gave them, relative to the working directory when under it."""
-    absolute = Path(os.path.abspath(path))  # not resolve(): a symlink keeps the name it was given
-    try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    absolute = os.path.abspath(path)  # not resolve(): a symlink keeps the name it was given
+    cwd = _cwd()
+    if absolute.startswith(cwd):
+        return absolute[len(cwd) :].replace(os.sep, "/")
+    return absolute.replace(os.sep, "/")
+
+
+def _cwd() -> str:
+    cwd = os.getcwd()
+    return cwd if cwd.endswith(os.sep) else cwd + os.sep
 
 
 def rules_for(settings: Settings) -> list[type[Rule]]:
@@ -70,6 +81,8 @@ def rules_for(settings: Settings) -> list[type[Rule]]:
 
 
 def _ignored_by_path(path: str, settings: Settings) -> set[str]:
+    if not settings.per_file_ignores:
+        return set()
     from auditor.rule import codes_matching
 
     try:
@@ -104,15 +117,24 @@ def decode(data: bytes) -> str:
 
 
 def check_file(path: Path, settings: Settings, use_prefilter: bool = True) -> FileResult:
-    shown = display_path(path)
-    result = FileResult(shown)
-    ignored = _ignored_by_path(shown, settings)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        result.findings.append(parse_error_finding(shown, f"cannot read file: {error.strerror or error}"))
-    else:
+    """Check one file from start to end, in this process."""
+    result, data = read_file(path)
+    if data is not None:
         check_bytes(result, data, settings, use_prefilter)
+    return finish(result, settings)
+
+
+def read_file(path: Path) -> tuple[FileResult, bytes | None]:
+    shown = display_path(path)
+    try:
+        return FileResult(shown), path.read_bytes()
+    except OSError as error:
+        return FileResult(shown, [parse_error_finding(shown, f"cannot read file: {error.strerror or error}")]), None
+
+
+def finish(result: FileResult, settings: Settings) -> FileResult:
+    """Apply per-file ignores and put the findings in order."""
+    ignored = _ignored_by_path(result.path, settings)
     result.findings = sorted((f for f in result.findings if f.code not in ignored), key=lambda f: f.sort_key)
     if not result.findings:
         result.lines = None
@@ -120,18 +142,32 @@ def check_file(path: Path, settings: Settings, use_prefilter: bool = True) -> Fi
 
 
 def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> None:
+    prepared = prepare(result, data, settings, use_prefilter)
+    if prepared is not None:
+        analyse(result, *prepared, settings)
+
+
+def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> tuple[str, bool] | None:
+    """The byte-level checks: binary, encoding, and the prefilter. Returns (source, whether it can
+    reference the SDK) when the file must be parsed, None when its result is already final."""
     path = result.path
     if b"\x00" in data:
         result.findings.append(parse_error_finding(path, "binary file (contains NUL bytes), not Python source"))
-        return
+        return None
     try:
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         result.findings.append(parse_error_finding(path, f"cannot decode file: {_one_line(error)}"))
-        return
+        return None
     could_reference_sdk = trigger_pattern(settings).search(data) is not None
     if use_prefilter and not could_reference_sdk:
-        return
+        return None
+    return source, could_reference_sdk
+
+
+def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings) -> None:
+    """Parse once, build the SDK model once, run every selected rule on it."""
+    path = result.path
     module = _parse(result, source, could_reference_sdk)
     if module is None:
         return

@@ -1,0 +1,192 @@
+"""Baselines: adopt auditor on legacy code by recording today's findings and hiding only those.
+
+`auditor check --write-baseline FILE` records every finding; `auditor check --baseline FILE`
+then reports only findings the file does not account for. The file is JSON, written sorted and
+indented so that it diffs well in review:
+
+    {
+      "version": 1,
+      "tool": "auditor",
+      "findings": [
+        {"fingerprint": "<32 hex>", "code": "ANT401", "path": "app/x.py", "count": 2, "message": "..."}
+      ]
+    }
+
+Matching uses the line-independent fingerprint (see `auditor.fingerprint`) *with counts*: an
+entry with `count` 2 hides at most two findings with that fingerprint. So inserting lines above a
+baselined finding keeps it hidden, but repeating the same mistake in the same function is new
+and gets reported. `path` and `message` are for people reading the file; only `fingerprint`
+and `count` are used for matching (`path` and `code` also say which entries can be stale).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.findings import Finding
+from auditor.fingerprint import fingerprint
+
+VERSION = 1
+TOOL = "auditor"
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read, parsed or written: a message for the user, naming the file."""
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    fingerprint: str
+    code: str
+    path: str  # relative to the project root, forward slashes
+    count: int
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The entries of a baseline file, keyed by fingerprint."""
+
+    entries: dict[str, BaselineEntry]
+    source: Path | None = None
+
+    def filter(
+        self, findings: list[Finding], root: Path, checked_paths: set[str]
+    ) -> tuple[list[Finding], int, list[str]]:
+        """Split `findings` into (reported, number hidden, stale entries as one-line strings).
+
+        Each entry hides up to `count` findings with its fingerprint, taken in source order
+        (path, line, column): the *earliest* ones are hidden and any surplus, the last in
+        source order, is reported. Fingerprints carry no line, so which of several identical
+        findings is "the new one" cannot be known; reporting the later ones is the usual guess
+        (code is more often appended than prepended) and is at least deterministic.
+
+        An entry is stale when fewer findings than its `count` matched it; it is listed only if
+        its file was among `checked_paths` (paths relative to the working directory, as in
+        Finding.path), so that checking part of a project does not call the rest stale.
+        """
+        remaining = {key: entry.count for key, entry in self.entries.items()}
+        reported: list[Finding] = []
+        hidden = 0
+        for finding in sorted(findings, key=lambda f: f.sort_key):
+            key = fingerprint(finding, root)
+            if remaining.get(key, 0) > 0:
+                remaining[key] -= 1
+                hidden += 1
+            else:
+                reported.append(finding)
+        checked = {_relative(path, root) for path in checked_paths}
+        stale = [
+            f"{entry.path}: {entry.code} ({remaining[entry.fingerprint]} of {entry.count} no longer found)"
+            for entry in sorted(self.entries.values(), key=_entry_order)
+            if remaining[entry.fingerprint] > 0 and entry.path in checked
+        ]
+        return reported, hidden, stale
+
+
+def _relative(path: str, root: Path) -> str:
+    from auditor.renderers.json_format import relative_path
+
+    return relative_path(path, root)
+
+
+def _entry_order(entry: BaselineEntry) -> tuple[str, str, str]:
+    return (entry.path, entry.code, entry.fingerprint)
+
+
+def write_baseline(path: Path, findings: list[Finding], root: Path) -> None:
+    """Record `findings` in `path`: one entry per fingerprint, sorted, so reruns diff cleanly.
+
+    Written to a temporary file and renamed into place, so an interrupted run never leaves a
+    half-written baseline behind.
+    """
+    counts: Counter[str] = Counter()
+    first: dict[str, Finding] = {}
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        key = fingerprint(finding, root)
+        counts[key] += 1
+        first.setdefault(key, finding)
+    entries = [
+        BaselineEntry(key, finding.code, _relative(finding.path, root), counts[key], finding.message)
+        for key, finding in first.items()
+    ]
+    document = {
+        "version": VERSION,
+        "tool": TOOL,
+        "findings": [
+            {"fingerprint": e.fingerprint, "code": e.code, "path": e.path, "count": e.count, "message": e.message}
+            for e in sorted(entries, key=_entry_order)
+        ],
+    }
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Opened by name rather than with mkstemp so that the file gets the umask's usual mode.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise BaselineError(f"cannot write baseline {path}: {error.strerror or error}") from None
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read and validate a baseline file; every problem becomes a BaselineError naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BaselineError(f"cannot read baseline {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise BaselineError(f"baseline {path} is not UTF-8 text") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BaselineError(
+            f"baseline {path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    return Baseline(_parse(document, path), path)
+
+
+def _parse(document: Any, path: Path) -> dict[str, BaselineEntry]:
+    def bad(detail: str) -> BaselineError:
+        return BaselineError(f"baseline {path} is not an auditor baseline: {detail}")
+
+    if not isinstance(document, dict):
+        raise bad("expected a JSON object at the top level")
+    if document.get("tool", TOOL) != TOOL:
+        raise bad(f"it was written by {document.get('tool')!r}")
+    version = document.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise BaselineError(
+            f"baseline {path} has version {json.dumps(version)}; this auditor reads version {VERSION}"
+            " (rewrite it with --write-baseline)"
+        )
+    items = document.get("findings")
+    if not isinstance(items, list):
+        raise bad('"findings" must be a list')
+    entries: dict[str, BaselineEntry] = {}
+    for index, item in enumerate(items):
+        where = f"findings[{index}]"
+        if not isinstance(item, dict):
+            raise bad(f"{where} must be an object")
+        for key in ("fingerprint", "code", "path"):
+            if not isinstance(item.get(key), str) or not item[key]:
+                raise bad(f"{where}.{key} must be a non-empty string")
+        count = item.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise bad(f"{where}.count must be a positive integer")
+        message = item.get("message", "")
+        key = item["fingerprint"]
+        if key in entries:  # a hand-merged file may repeat an entry: the counts add up
+            count += entries[key].count
+        entries[key] = BaselineEntry(key, item["code"], item["path"], count, message if isinstance(message, str) else "")
+    return entries
