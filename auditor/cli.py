@@ -105,6 +105,10 @@ def check(
     from auditor.renderers import RunResult, get_renderer
     from auditor.renderers.text import render_statistics, summary_line
 
+    if report_stale_baseline and baseline_file is None:
+        _fail("--report-stale-baseline needs --baseline FILE")
+    if write_baseline is not None and (baseline_file is not None or diff_base is not None):
+        _fail("--write-baseline records every finding: it cannot be combined with --baseline or --diff-base")
     cli_select, cli_ignore, cli_extend = _selectors(select), _selectors(ignore), _selectors(extend_select)
     for option, values in (("--select", cli_select), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
         _check_selectors(option, values)
@@ -139,6 +143,9 @@ def check(
     if write_baseline is not None:
         from auditor.baseline import BaselineError, write_baseline as write
 
+        if outcome.errors:
+            _report_errors(outcome.errors)
+            _fail("not writing a baseline: a rule crashed, so the findings are incomplete", EXIT_INTERNAL)
         try:
             write(write_baseline, findings, top.root)
         except BaselineError as error:
@@ -146,15 +153,9 @@ def check(
         if not quiet:
             click.echo(f"Recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} in {write_baseline}.")
         sys.exit(EXIT_CLEAN)
-    if diff_base is not None:
-        from auditor.diff_lines import DiffError, changed_lines, touches_changed_lines
-
-        try:
-            changed = changed_lines(diff_base, Path.cwd())
-        except DiffError as error:
-            _fail(str(error))
-        findings = [f for f in findings if touches_changed_lines(f, changed)]
     if baseline_file is not None:
+        # Before the diff filter: a new copy of a baselined mistake must use up the baseline's
+        # count against the old copy, wherever the old copy is.
         from auditor.baseline import BaselineError, load_baseline
 
         try:
@@ -162,6 +163,15 @@ def check(
         except BaselineError as error:
             _fail(str(error))
         findings, hidden, stale = baseline.filter(findings, top.root, outcome.checked_paths)
+    if diff_base is not None:
+        from auditor.diff_lines import DiffError, changed_lines, touches_changed_lines
+
+        first = (list(paths) or [Path(".")])[0]
+        try:
+            changed = changed_lines(diff_base, (first if first.is_dir() else first.parent).resolve())
+        except DiffError as error:
+            _fail(str(error))
+        findings = [f for f in findings if touches_changed_lines(f, changed)]
 
     fmt = output_format or top.output_format
     color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -186,11 +196,15 @@ def check(
     if report_stale_baseline:
         for entry in stale:
             click.echo(f"auditor: stale baseline entry: {entry}", err=True)
-    for error in outcome.errors:
-        click.echo(f"auditor: internal error: {error}", err=True)
+    _report_errors(outcome.errors)
     if outcome.errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def _report_errors(errors: list[str]) -> None:
+    for error in errors:
+        click.echo(f"auditor: internal error: {error}", err=True)
 
 
 def _write(report: str, output_file: Path | None) -> None:

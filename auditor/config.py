@@ -301,6 +301,17 @@ def _has_auditor_table(path: Path) -> bool:
     return "[tool.auditor" in text or "tool.auditor" in text
 
 
+def default_root() -> Path:
+    """The project root without a configuration file: the repository's top level, else the
+    working directory. Report paths and baseline fingerprints are relative to it, so they must
+    not change with the directory auditor happens to be started from."""
+    cwd = Path.cwd().resolve()
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
+
+
 class ConfigResolver:
     """The settings for each file: the nearest configuration file wins, as in ruff.
 
@@ -332,6 +343,6 @@ class ConfigResolver:
             directory = Path(key).resolve()
             if directory not in self._by_dir:
                 found = find_config_file(directory)
-                self._by_dir[directory] = self._load(found) if found else Settings(root=Path.cwd().resolve())
+                self._by_dir[directory] = self._load(found) if found else Settings(root=default_root())
             settings = self._by_name[key] = self._by_dir[directory]
         return settings
