@@ -32,6 +32,7 @@ class CheckOptions:
     jobs: int | None = None  # None: one per CPU
     cache: ResultCache | None = None
     file_time_limit: float = FILE_TIME_LIMIT
+    inventory: bool = False  # also read each file's clients and calls (`auditor inventory`)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class _Job:
     could_reference_sdk: bool
     settings: Settings
     key: str | None
+    inventory: bool = False
 
 
 def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
@@ -75,16 +77,16 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
             continue
         source, could_reference_sdk = prepared
         key = cache.key(data, settings) if cache is not None and data is not None else None
-        cached = cache.get(candidate.path, key, result.path) if cache is not None and key is not None else None
+        cached = cache.get(candidate.path, key, result.path, options.inventory) if cache is not None and key is not None else None
         if cached is not None:
-            result.findings = cached
-            result.lines = source.splitlines() if cached else None
+            result.findings, result.inventory = cached
+            result.lines = source.splitlines() if result.findings else None
             results[index] = finish(result, settings)
             continue
-        jobs.append(_Job(index, candidate.path, result.path, source, could_reference_sdk, settings, key))
+        jobs.append(_Job(index, candidate.path, result.path, source, could_reference_sdk, settings, key, options.inventory))
     for job, result in zip(jobs, _analyse_all(jobs, options)):
         if cache is not None and job.key is not None and not result.errors:
-            cache.put(job.path, job.key, result.findings)
+            cache.put(job.path, job.key, result.findings, result.inventory)
         results[job.index] = finish(result, job.settings)
     if cache is not None:
         cache.save()
@@ -124,7 +126,7 @@ def _analyse_job(job: _Job, limit: float) -> FileResult:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
         signal.setitimer(signal.ITIMER_REAL, limit)
     try:
-        analyse(result, job.source, job.could_reference_sdk, job.settings)
+        analyse(result, job.source, job.could_reference_sdk, job.settings, job.inventory)
     except _TimeLimit:
         result = FileResult(job.shown, [parse_error_finding(job.shown, f"analysis stopped after {limit:g} s: the file was not checked")])
         result.errors = []

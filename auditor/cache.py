@@ -74,19 +74,27 @@ class ResultCache:
             self._settings_keys[settings] = settings_key
         return f"{hashlib.sha256(data).hexdigest()[:32]}:{settings_key}"
 
-    def get(self, path: Path, key: str, shown: str) -> list[Finding] | None:
+    def get(self, path: Path, key: str, shown: str, inventory: bool = False) -> tuple[list[Finding], dict[str, Any] | None] | None:
+        """The cached findings (and inventory, when asked for and stored) of an unchanged file."""
         entry = self.entries.get(_entry_name(path))
-        if entry is None or entry.get("key") != key:
+        if entry is None or entry.get("key") != key or (inventory and "inventory" not in entry):
             return None
         try:
             findings = [_finding(item, shown) for item in entry["findings"]]
+            rows = entry.get("inventory") if inventory else None
+            if rows is not None:
+                for row in (*rows["clients"], *rows["calls"]):
+                    row["path"] = shown
         except (KeyError, TypeError, ValueError):
             return None
         self.hits += 1
-        return findings
+        return findings, rows
 
-    def put(self, path: Path, key: str, findings: list[Finding]) -> None:
-        self.entries[_entry_name(path)] = {"key": key, "findings": [_record(f) for f in findings]}
+    def put(self, path: Path, key: str, findings: list[Finding], inventory: dict[str, Any] | None = None) -> None:
+        entry: dict[str, Any] = {"key": key, "findings": [_record(f) for f in findings]}
+        if inventory is not None:
+            entry["inventory"] = inventory
+        self.entries[_entry_name(path)] = entry
         self.changed = True
 
     def save(self) -> None:

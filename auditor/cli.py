@@ -243,6 +243,67 @@ def rule(code: str | None, show_all: bool) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file for every path.")
+@click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
+@click.option("--sort", type=click.Choice(["location", "time", "requests"]), default="location", show_default=True, help="Order of the calls: by place, by worst-case wall time, or by worst-case requests.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per CPU).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory.")
+def inventory(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    output_format: str,
+    output_file: Path | None,
+    sort: str,
+    force_exclude: bool,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: Path | None,
+) -> None:
+    """List every SDK client and call in PATHS, the settings in force and each call's worst case.
+
+    An inventory is not a verdict: it exits 0 (2 on a usage or configuration error)."""
+    import shutil
+
+    from auditor.api import CheckOptions, check_files
+    from auditor.inventory import build_report
+    from auditor.inventory_render import render_json, render_markdown, render_text
+    from auditor.renderers.json_format import relative_path
+
+    resolver = _resolver(config_file)
+    try:
+        top = resolver.for_path(Path.cwd())
+        cache = None
+        if not no_cache:
+            from auditor.cache import ResultCache, default_cache_dir
+
+            cache = ResultCache(default_cache_dir(top.root, cache_dir), _warn)
+        options = CheckOptions(force_exclude=force_exclude, jobs=jobs, cache=cache, inventory=True)
+        results = check_files(list(paths) or [Path(".")], resolver.for_path, options)
+    except ConfigError as error:
+        _fail(str(error))
+    parts = [r.inventory for r in results if r.inventory is not None]
+    for part in parts:
+        for row in (*part["clients"], *part["calls"]):
+            row["path"] = relative_path(row["path"], top.root)
+    errors = [f for r in results for f in r.findings if f.code == "ANT000"]
+    report = build_report(parts, errors, sort)
+    if output_format == "json":
+        text = render_json(report)
+    elif output_format == "markdown":
+        text = render_markdown(report)
+    else:
+        width = shutil.get_terminal_size((100, 24)).columns if output_file is None else 100
+        text = render_text(report, width)
+    _write(text, output_file)
+    _report_errors([e for r in results for e in r.errors])
+    sys.exit(EXIT_CLEAN)
+
+
+@main.command()
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="The cache directory to remove.")
 def clean(cache_dir: Path | None) -> None:
     """Remove the result cache of the project in the current directory."""

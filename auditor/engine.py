@@ -17,7 +17,7 @@ import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor.config import Settings
 from auditor.findings import Finding, Severity, Span
@@ -41,6 +41,8 @@ class FileResult:
     # Internal errors (a rule crashed): reported on stderr, exit code 3.
     errors: list[str] = field(default_factory=list)
     parsed: bool = False
+    # `auditor inventory`: this file's clients and calls (see auditor.inventory).
+    inventory: dict[str, Any] | None = None
 
 
 def trigger_pattern(settings: Settings) -> re.Pattern[bytes]:
@@ -165,8 +167,9 @@ def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: 
     return source, could_reference_sdk
 
 
-def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings) -> None:
-    """Parse once, build the SDK model once, run every selected rule on it."""
+def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool = False) -> None:
+    """Parse once, build the SDK model once, run every selected rule on it (and, for
+    `auditor inventory`, read the inventory from the same model)."""
     path = result.path
     module = _parse(result, source, could_reference_sdk)
     if module is None:
@@ -184,6 +187,11 @@ def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings
         suppressions = parse_suppressions(source)
         findings = [f for f in findings if not suppressions.silences(f.code, f.span.line)]
     result.findings.extend(findings)
+    if inventory:
+        from auditor.inventory import file_inventory
+
+        ignored = _ignored_by_path(path, settings)
+        result.inventory = file_inventory(model, [f for f in findings if f.code not in ignored])
     if result.findings:
         result.lines = source.splitlines()
 

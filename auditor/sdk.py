@@ -219,6 +219,19 @@ class CallSite:
     via: str | None  # "helper()" or the wrapper's name; None for a direct call
 
 
+@dataclass(frozen=True)
+class WorstCase:
+    """Worst case of one call: requests sent, and seconds blocked (non-streamed calls only).
+    A None figure comes with the reason it cannot be given."""
+
+    requests: int | None
+    requests_unbounded: bool
+    requests_reason: str
+    seconds: float | None
+    seconds_unbounded: bool
+    seconds_reason: str
+
+
 @dataclass(eq=False)
 class Arguments:
     """A call's keyword arguments, with `**dict` literals and their item writes folded in."""
@@ -955,6 +968,11 @@ class SdkModel:
         if len(bindings) != 1:
             return Unknown("assigned more than once" if bindings else "not defined here")
         binding = bindings[0]
+        if binding.kind == "import":
+            origin = (binding.qualname or "").rsplit(".", 1)[0] or binding.qualname
+            return Unknown(f"{label.split()[-1]} is imported from {origin}")
+        if binding.kind == "param":
+            return Unknown(f"{label.split()[-1]} is a parameter")
         if binding.kind != "assign" or binding.value is None:
             return Unknown(f"{label} is not a simple assignment")
         inner = self.evaluate(binding.value, depth + 1)
@@ -1247,6 +1265,30 @@ class SdkModel:
                     break
         return found
 
+    def function_name(self, node: cst.CSTNode) -> str:
+        """`Agent.reply` for a node in a method, `ask` in a function, `<module>` at the top."""
+        names = []
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+                names.append(ancestor.name.value)
+        return ".".join(reversed(names)) if names else "<module>"
+
+    def handlers_around(self, node: cst.CSTNode) -> list[tuple[cst.ExceptHandler | cst.ExceptStarHandler, list[Caught]]]:
+        """The `except` clauses, innermost first, that catch SDK errors raised at `node` in the
+        same function: they name an SDK class, `Exception`, `BaseException`, or nothing."""
+        found = []
+        current: cst.CSTNode = node
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(ancestor, (cst.Try, cst.TryStar)) and current is ancestor.body:
+                for handler in ancestor.handlers:
+                    caught = self.caught(handler)
+                    if any(c.kind != "other" for c in caught):
+                        found.append((handler, caught))
+            current = ancestor
+        return found
+
     # -- retries -------------------------------------------------------------------------------
 
     @cached_property
@@ -1358,11 +1400,14 @@ class SdkModel:
 
     def _clients_setting(self, parent: ClientSet, read) -> Setting:  # type: ignore[no-untyped-def]
         if not parent.complete or not parent.configs:
-            return Setting(None, "the client it derives from is not known", False)
+            return Setting(None, "the client is not known", False)
         settings = [read(config) for config in parent.configs]
-        if all(s.known for s in settings) and len({s.value for s in settings}) == 1:
+        unknown = [s for s in settings if not s.known]
+        if unknown:
+            return unknown[0]
+        if len({s.value for s in settings}) == 1:
             return settings[0]
-        return Setting(None, "the clients it may derive from differ", False)
+        return Setting(None, "the clients it may be differ", False)
 
     def settings_in_force(self, call: SdkCall) -> tuple[Setting, Setting]:
         """(timeout, max_retries) for one call, in the SDK's order: per call, client, default."""
@@ -1370,6 +1415,47 @@ class SdkModel:
         if timeout is None:
             timeout = self._clients_setting(call.clients, self.client_timeout)
         return timeout, self._clients_setting(call.clients, self.client_max_retries)
+
+    def sdk_attempts(self, call: SdkCall) -> int | None:
+        """Requests the SDK itself may send for one call: max_retries + 1, when known."""
+        _, retries = self.settings_in_force(call)
+        return int(retries.value) + 1 if retries.known else None  # type: ignore[call-overload]
+
+    def worst_case(self, call: SdkCall) -> WorstCase:
+        """Requests one call can send, and for a non-streamed call how long it can block, with
+        every enclosing retry (loop, decorator, recursion) multiplying the SDK's attempts."""
+        timeout, _ = self.settings_in_force(call)
+        sdk_attempts = self.sdk_attempts(call)
+        retries = self.retries_around(call)
+        multiplier: int | None = 1
+        unbounded = any(r.unbounded for r in retries)
+        for retry in retries:
+            if retry.attempts is None or multiplier is None:
+                multiplier = None
+            else:
+                multiplier *= retry.attempts
+        if unbounded:
+            requests: int | None = None
+            why = "an enclosing retry has no bound"
+        elif sdk_attempts is None or multiplier is None:
+            requests = None
+            why = "max_retries is not known" if sdk_attempts is None else "a retry's bound is not known"
+        else:
+            requests, why = sdk_attempts * multiplier, ""
+        streamed = self.streamed(call)
+        if streamed:
+            return WorstCase(requests, unbounded, why, None, False, "streamed: the timeout bounds each pause, not the whole answer")
+        if timeout.known and timeout.value is None:
+            return WorstCase(requests, unbounded, why, None, True, "no timeout: a request can block forever")
+        if unbounded:
+            return WorstCase(requests, True, why, None, True, why)
+        if streamed is None:
+            return WorstCase(requests, unbounded, why, None, False, "whether the call streams is not known")
+        if not timeout.known or requests is None or sdk_attempts is None or multiplier is None:
+            reason = "the timeout is not known" if not timeout.known else why
+            return WorstCase(requests, unbounded, why, None, False, reason)
+        backoff = multiplier * table.sdk_backoff(sdk_attempts - 1)
+        return WorstCase(requests, False, "", requests * float(timeout.value) + backoff, False, "")  # type: ignore[arg-type]
 
     def constructions_without(self, config: ClientConfig, keyword: str) -> list[ClientConfig]:
         """The constructions behind `config` reached through derivations that never set `keyword`.

@@ -158,3 +158,10 @@ def exception_ancestors(name: str) -> list[str]:
 
 def canonical_exception(name: str) -> str:
     return EXCEPTION_ALIASES.get(name, name)
+
+
+def sdk_backoff(retries: int) -> float:
+    """Longest total sleep between attempts for `retries` retries, as `_calculate_retry_timeout`
+    computes it: min(0.5 * 2**n, 8) seconds before retry n+1, less up to 25% jitter (ignored
+    here: this is the worst case). A server's `retry-after` header replaces it and can be longer."""
+    return sum(min(INITIAL_RETRY_DELAY * 2**n, MAX_RETRY_DELAY) for n in range(max(retries, 0)))

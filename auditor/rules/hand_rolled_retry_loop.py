@@ -64,11 +64,7 @@ def sdk_retries_off(model: SdkModel, retry: Retry) -> bool:
     calls = retry.sdk_calls
     if not calls or len(calls) != sum(len(site.targets) or 1 for site in retry.sites):
         return False
-    for call in calls:
-        _, retries = model.settings_in_force(call)
-        if not (retries.known and retries.value == 0):
-            return False
-    return True
+    return all(model.sdk_attempts(call) == 1 for call in calls)
 
 
 def retry_message(model: SdkModel, retry: Retry) -> str:
@@ -93,12 +89,5 @@ def retry_message(model: SdkModel, retry: Retry) -> str:
 
 
 def _sdk_attempts(model: SdkModel, retry: Retry) -> int | None:
-    values = set()
-    for call in retry.sdk_calls:
-        _, retries = model.settings_in_force(call)
-        if not retries.known:
-            return None
-        values.add(retries.value)
-    if len(values) != 1:
-        return None
-    return int(values.pop()) + 1  # type: ignore[call-overload]
+    attempts = {model.sdk_attempts(call) for call in retry.sdk_calls}
+    return attempts.pop() if len(attempts) == 1 else None

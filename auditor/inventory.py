@@ -1,0 +1,205 @@
+"""`auditor inventory`: every SDK client and generation call, the settings in force, and the
+worst case of each call, read from the SDK model (the same facts the rules use).
+
+Each file's part is a plain JSON-able dict built next to its findings (so it travels through
+worker processes and the cache like them). A value the model cannot prove is `null` with the
+reason, never a guess: `{"value": null, "source": null, "reason": "..."}`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from auditor.findings import Finding
+    from auditor.sdk import ClientConfig, Known, SdkCall, SdkModel, Setting, Unknown
+
+SCHEMA_VERSION = 1
+
+
+def fact(value: object, source: str | None, reason: str | None = None, certain: bool = True) -> dict[str, Any]:
+    return {"value": value, "source": source, "reason": reason, "certain": certain}
+
+
+def _setting(setting: Setting) -> dict[str, Any]:
+    if not setting.known:
+        return fact(None, None, setting.source)
+    return fact(setting.value, setting.source, None, setting.certain)
+
+
+def _known(value: Known | Unknown) -> dict[str, Any]:
+    from auditor.sdk import Known, is_absent
+
+    if isinstance(value, Known):
+        return fact(value.value, value.source, None, value.certain)
+    return fact(None, None, "not given" if is_absent(value) else value.reason)
+
+
+def file_inventory(model: SdkModel, findings: list[Finding]) -> dict[str, Any]:
+    """The clients and calls of one module, each with the codes of the findings on it."""
+    clients = [_client_row(model, config) for config in model.client_configs]
+    calls = [_call_row(model, call) for call in model.sdk_calls]
+    _attach_findings(model, clients, calls, findings)
+    for row in (*clients, *calls):
+        row.pop("_span")
+        row.pop("_related", None)
+    return {"clients": clients, "calls": calls}
+
+
+def _span(model: SdkModel, node: cst.CSTNode) -> tuple[int, int, int, int]:
+    position = model.position(node)
+    return (position.start.line, position.start.column + 1, position.end.line, position.end.column + 1)
+
+
+def _client_row(model: SdkModel, config: ClientConfig) -> dict[str, Any]:
+    span = _span(model, config.node)
+    derived = None
+    if config.parent is not None:
+        derived = [model.line(parent.node) for parent in config.parent.configs] or None
+    return {
+        "path": model.path,
+        "line": span[0],
+        "column": span[1],
+        "function": model.function_name(config.node),
+        "class": config.class_name,
+        "kind": "derived" if config.derived else "construction",
+        "derived_from_lines": derived,
+        "timeout": _setting(model.client_timeout(config)),
+        "max_retries": _setting(model.client_max_retries(config)),
+        "findings": [],
+        "_span": span,
+    }
+
+
+def _call_row(model: SdkModel, call: SdkCall) -> dict[str, Any]:
+    span = _span(model, call.node)
+    timeout, max_retries = model.settings_in_force(call)
+    worst = model.worst_case(call)
+    retries = model.retries_around(call)
+    clients = [{"line": model.line(c.node), "class": c.class_name} for c in call.clients.configs]
+    return {
+        "path": model.path,
+        "line": span[0],
+        "column": span[1],
+        "function": model.function_name(call.node),
+        "operation": call.operation,
+        "clients": clients,
+        "clients_complete": call.clients.complete and bool(clients),
+        "model": _known(call.arguments.constant("model")),
+        "streamed": model.streamed(call),
+        "max_tokens": _known(model.max_tokens(call)),
+        "timeout": _setting(timeout),
+        "max_retries": _setting(max_retries),
+        "retries": [
+            {
+                "kind": retry.kind,
+                "line": model.line(retry.node),
+                "attempts": retry.attempts,
+                "unbounded": retry.unbounded,
+                "library": retry.library or None,
+            }
+            for retry in retries
+        ],
+        "requests": {"value": worst.requests, "unbounded": worst.requests_unbounded, "reason": worst.requests_reason or None},
+        "wall_time": {"value": worst.seconds, "unbounded": worst.seconds_unbounded, "reason": worst.seconds_reason or None},
+        "handlers": [
+            {"line": model.line(handler), "catches": [c.name or "bare except" for c in caught if c.kind != "other"]}
+            for handler, caught in model.handlers_around(call.node)
+        ],
+        "findings": [],
+        "_span": span,
+        "_related": _related_spans(model, call, retries),
+    }
+
+
+def _related_spans(model: SdkModel, call: SdkCall, retries: list[Any]) -> list[tuple[int, int, int, int]]:
+    """Where findings about this call can sit outside its own span: its retries (the loop, the
+    decorator, the exception classes they retry on) and the handlers around it."""
+    nodes: list[cst.CSTNode] = []
+    for retry in retries:
+        nodes.append(retry.node)
+        nodes.extend(retry.handlers)
+        nodes.extend(c.node for c in retry.retried_on or ())
+    nodes.extend(handler for handler, _ in model.handlers_around(call.node))
+    return [_span(model, node) for node in nodes]
+
+
+def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    return (outer[0], outer[1]) <= (inner[0], inner[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def _attach_findings(model: SdkModel, clients: list[dict[str, Any]], calls: list[dict[str, Any]], findings: list[Finding]) -> None:
+    for finding in findings:
+        span = (finding.span.line, finding.span.column, finding.span.end_line, finding.span.end_column)
+        rows = [row for row in (*clients, *calls) if _inside(span, row["_span"])]
+        if not rows:
+            rows = [row for row in calls if any(_inside(span, related) for related in row["_related"])]
+        for row in rows:
+            if finding.code not in row["findings"]:
+                row["findings"].append(finding.code)
+    for row in (*clients, *calls):
+        row["findings"].sort()
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole run
+
+
+def build_report(files: list[dict[str, Any]], errors: list[Finding], sort: str = "location") -> dict[str, Any]:
+    """One document for the run: clients, calls, parse errors and the summary."""
+    clients = [row for part in files for row in part["clients"]]
+    calls = [row for part in files for row in part["calls"]]
+    calls.sort(key=_sort_key(sort))
+    return {
+        "version": SCHEMA_VERSION,
+        "clients": clients,
+        "calls": calls,
+        "errors": [{"path": e.path, "line": e.span.line, "message": e.message} for e in errors],
+        "summary": summarize(clients, calls),
+    }
+
+
+def _sort_key(sort: str) -> Any:
+    location = lambda row: (row["path"], row["line"], row["column"])  # noqa: E731
+    if sort == "time":
+        return lambda row: (-_rank(row["wall_time"]), *location(row))
+    if sort == "requests":
+        return lambda row: (-_rank(row["requests"]), *location(row))
+    return location
+
+
+def _rank(figure: dict[str, Any]) -> float:
+    """Unbounded first, then the largest figures, then the unknown ones."""
+    if figure["unbounded"]:
+        return float("inf")
+    return float(figure["value"]) if figure["value"] is not None else -1.0
+
+
+def summarize(clients: list[dict[str, Any]], calls: list[dict[str, Any]]) -> dict[str, Any]:
+    def timeout_kind(row: dict[str, Any]) -> str:
+        timeout = row["timeout"]
+        if timeout["source"] is None:
+            return "unknown"
+        if timeout["value"] is None:
+            return "none"
+        return "default" if timeout["source"] == "SDK default" else "set"
+
+    kinds = [timeout_kind(row) for row in calls]
+    top = lambda key: [  # noqa: E731
+        {"path": row["path"], "line": row["line"], "operation": row["operation"], key: row[key]}
+        for row in sorted(calls, key=lambda r: (-_rank(r[key]), r["path"], r["line"]))
+        if row[key]["unbounded"] or row[key]["value"] is not None
+    ][:5]
+    return {
+        "clients": len(clients),
+        "calls": len(calls),
+        "streamed": sum(1 for row in calls if row["streamed"] is True),
+        "timeout_set": kinds.count("set"),
+        "timeout_default": kinds.count("default"),
+        "timeout_none": kinds.count("none"),
+        "timeout_unknown": kinds.count("unknown"),
+        "longest_wall_time": top("wall_time"),
+        "most_requests": top("requests"),
+    }
