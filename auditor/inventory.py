@@ -40,7 +40,7 @@ def _known(value: Known | Unknown) -> dict[str, Any]:
 def file_inventory(model: SdkModel, findings: list[Finding]) -> dict[str, Any]:
     """The clients and calls of one module, each with the codes of the findings on it."""
     clients = [_client_row(model, config) for config in model.client_configs]
-    calls = [_call_row(model, call) for call in model.sdk_calls]
+    calls = [_call_row(model, call) for call in sorted(model.sdk_calls + model.unresolved_calls, key=lambda c: model.calls.index(c.node))]
     _attach_findings(model, clients, calls, findings)
     for row in (*clients, *calls):
         row.pop("_span")

@@ -204,6 +204,7 @@ class SdkCall:
     operation: str  # "messages.create", "beta.messages.stream", "completions.create"
     clients: ClientSet
     arguments: Arguments = field(repr=False)
+    resolved: bool = True  # False: shaped like a generation call, client unknown
 
     @property
     def method(self) -> str:
@@ -1111,36 +1112,72 @@ class SdkModel:
     # -- generation calls ------------------------------------------------------------------------
 
     @cached_property
-    def sdk_calls(self) -> list[SdkCall]:
-        """Every generation call through a recognised client, in source order."""
-        found = []
+    def _generation_calls(self) -> tuple[list[SdkCall], list[SdkCall]]:
+        resolved, unresolved = [], []
+        imports_sdk = self._imports_sdk()
         for call in self.calls:
-            sdk_call = self._as_sdk_call(call)
+            sdk_call = self._as_sdk_call(call, imports_sdk)
             if sdk_call is not None:
-                found.append(sdk_call)
-        return found
+                (resolved if sdk_call.resolved else unresolved).append(sdk_call)
+        return resolved, unresolved
 
-    def _as_sdk_call(self, call: cst.Call) -> SdkCall | None:
+    @property
+    def sdk_calls(self) -> list[SdkCall]:
+        """Every generation call through a recognised client, in source order: what rules judge."""
+        return self._generation_calls[0]
+
+    @property
+    def unresolved_calls(self) -> list[SdkCall]:
+        """Calls shaped like generation calls (`x.messages.create(...)`) in a module that uses the
+        SDK, whose client cannot be resolved (a parameter, another module's object). The
+        inventory lists them as "unresolved"; no rule judges them."""
+        return self._generation_calls[1]
+
+    def _passed_in(self, expr: cst.BaseExpression) -> bool:
+        """Is the object under `x.messages` something handed in from outside (a parameter, or an
+        attribute set from one), rather than a known object of another library?"""
+        while isinstance(expr, cst.Attribute) and expr.attr.value in ("beta", "messages", "completions", *table.RESPONSE_WRAPPERS):
+            expr = expr.value
+        if isinstance(expr, cst.Name):
+            bindings = self.lookup(expr.value, self.scope_of(expr))
+            return bool(bindings) and all(b.kind == "param" for b in bindings)
+        if isinstance(expr, cst.Attribute):
+            owner = self._attribute_owner(expr)
+            if owner is None:
+                return False
+            bindings = self._class_attribute(owner, expr.attr.value)
+            return bool(bindings) and all(
+                b.kind == "assign" and isinstance(b.value, cst.Name) and self._passed_in(b.value) for b in bindings
+            )
+        return False
+
+    def _imports_sdk(self) -> bool:
+        return any(
+            b.kind == "import" and (b.qualname or "").split(".")[0] == table.SDK_MODULE
+            for scope in self.scopes.values()
+            for bindings in scope.bindings.values()
+            for b in bindings
+        )
+
+    def _as_sdk_call(self, call: cst.Call, imports_sdk: bool) -> SdkCall | None:
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in table.GENERATION_METHODS):
             return None
         resource = self.infer(func.value)
-        if not isinstance(resource, Resource):
+        if isinstance(resource, Resource):
+            clients, path = resource.clients, resource.path
+        elif resource is None and imports_sdk and self._passed_in(func.value):
+            clients, path = ClientSet((), False), _attribute_path(func.value)
+        else:
             return None
-        path = tuple(p for p in resource.path if p not in table.RESPONSE_WRAPPERS)
+        path = tuple(p for p in path if p not in table.RESPONSE_WRAPPERS)
         if path not in table.GENERATION_RESOURCES:
             return None
         method = func.attr.value
         if path == ("completions",) and method != "create":
             return None
         operation = ".".join((*path, method))
-        return SdkCall(call, operation, resource.clients, self.arguments(call))
-
-    def sdk_call_at(self, call: cst.Call) -> SdkCall | None:
-        for sdk_call in self.sdk_calls:
-            if sdk_call.node is call:
-                return sdk_call
-        return None
+        return SdkCall(call, operation, clients, self.arguments(call), resolved=isinstance(resource, Resource))
 
     def streamed(self, call: SdkCall) -> bool | None:
         """True for `messages.stream` and `stream=True`, False when provably not, else None."""
@@ -1476,6 +1513,15 @@ class SdkModel:
         if given is None:
             return Setting(None, "may be passed through **kwargs", False, node=call.node)
         return self._single_setting(call.arguments, "timeout", self.timeout_of)
+
+
+def _attribute_path(expr: cst.BaseExpression) -> tuple[str, ...]:
+    """("beta", "messages") for `whatever.beta.messages`: the resource part of an unresolved call."""
+    names: list[str] = []
+    while isinstance(expr, cst.Attribute) and expr.attr.value in ("beta", "messages", "completions", *table.RESPONSE_WRAPPERS):
+        names.append(expr.attr.value)
+        expr = expr.value
+    return tuple(reversed(names))
 
 
 def _last_name(expr: cst.BaseExpression) -> str | None:
