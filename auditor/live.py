@@ -639,6 +639,11 @@ def _rounded(value: float | None) -> float | None:
 @click.option("--max-retries", type=int, help="Client max_retries [config: max-retries].")
 @click.option("--prompt", help="The user message to send [config: prompt].")
 @click.option("--base-url", help="API base URL [config: base-url, then ANTHROPIC_BASE_URL].")
+@click.option(
+    "--from-code",
+    type=click.Path(path_type=Path),
+    help="Take timeout and max_retries from the one client construction found in this file or directory.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the answer; print a one-line report.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
@@ -652,6 +657,7 @@ def live_check(
     max_retries: int | None,
     prompt: str | None,
     base_url: str | None,
+    from_code: Path | None,
     quiet: bool,
     output_format: str,
     output_file: Path | None,
@@ -671,6 +677,8 @@ def live_check(
         "base_url": base_url,
     }
     try:
+        if from_code is not None:
+            overrides["timeout"], overrides["max_retries"] = _settings_from_code(from_code, timeout, max_retries)
         live, settings = load_settings(config_file, overrides)
         check_settings(live, settings, overrides)
         api_key = read_api_key()
@@ -685,6 +693,20 @@ def live_check(
         click.echo(scrub(f"live-check: FAIL: internal error {type(error).__name__}: {error}"), err=True)
         code = EXIT_TRANSIENT
     raise SystemExit(code)
+
+
+def _settings_from_code(path: Path, timeout: float | None, max_retries: int | None) -> tuple[float, int]:
+    """The code's own timeout and max_retries (the static analysis, no SDK import)."""
+    from auditor.from_code import FromCodeProblem, client_settings
+
+    if timeout is not None or max_retries is not None:
+        raise ConfigProblem("--from-code takes timeout and max_retries from the code: drop --timeout and --max-retries")
+    try:
+        seconds, retries, where = client_settings(path)
+    except FromCodeProblem as problem:
+        raise ConfigProblem(str(problem)) from None
+    click.echo(f"live-check: using timeout={seconds:g} and max_retries={retries} from {where}", err=True)
+    return seconds, retries
 
 
 def _require_sdk() -> None:
