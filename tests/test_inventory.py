@@ -257,3 +257,12 @@ def test_inventory_and_check_share_the_cache(tmp_path: Path, monkeypatch: pytest
     assert cold[0] == 0 and cold[1]["clients"][0]["findings"] == ["ANT401"]  # a check entry has no inventory
     warm = run(True)
     assert warm == [1, cold[1]]
+
+
+def test_readme_shows_a_real_run() -> None:
+    """The README's inventory excerpt is copied from the exact output asserted above."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("From a real run on the bundled example")[1].split("```")[1]
+    real = (ROOT / "tests" / "data" / "examples_inventory.txt").read_text().splitlines()
+    shown = [line for line in block.splitlines() if line and line != "..."]
+    assert len(shown) > 40 and all(line in real for line in shown)
