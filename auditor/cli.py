@@ -74,6 +74,7 @@ def main() -> None:
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record today's findings in FILE and exit 0.")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in this baseline FILE.")
 @click.option("--report-stale-baseline", is_flag=True, help="With --baseline: list baseline entries that no longer match anything.")
+@click.option("--report-unused-ignores", is_flag=True, help="Report suppression comments that silence nothing (ANT001).")
 @click.option("--diff-base", metavar="REF", help="Report only findings on lines added or changed since REF (git merge base).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per CPU; used only when there is enough work).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
@@ -94,6 +95,7 @@ def check(
     write_baseline: Path | None,
     baseline_file: Path | None,
     report_stale_baseline: bool,
+    report_unused_ignores: bool,
     diff_base: str | None,
     jobs: int | None,
     no_cache: bool,
@@ -124,6 +126,7 @@ def check(
                 select=cli_select or settings.select,
                 ignore=settings.ignore + cli_ignore,
                 extend_select=settings.extend_select + cli_extend,
+                report_unused_ignores=settings.report_unused_ignores or report_unused_ignores,
             )
         return with_cli[id(settings)]
 

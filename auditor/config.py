@@ -87,6 +87,7 @@ class Settings:
     max_tokens_threshold: int = 4096
     max_total_wait: float | None = None
     retry_decorators: tuple[str, ...] = ()
+    report_unused_ignores: bool = False
     sdk: SdkSettings = SdkSettings()
     live: LiveSettings = LiveSettings()
     # Where each key came from ("default" or a file path), and the project root it applies to.
@@ -149,6 +150,12 @@ def _table_of_strings(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _WrongType("true or false")
+    return value
+
+
 def _output_format(value: Any) -> str:
     text = _string(value)
     if text not in OUTPUT_FORMATS:
@@ -168,6 +175,7 @@ TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max-tokens-threshold": ("max_tokens_threshold", _integer),
     "max-total-wait": ("max_total_wait", _number),
     "retry-decorators": ("retry_decorators", _strings),
+    "report-unused-ignores": ("report_unused_ignores", _boolean),
 }
 SDK_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "client-classes": ("client_classes", _strings),

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.config import Settings
 from auditor.findings import Finding, Severity, Span
 from auditor.rule import Rule, all_rules
-from auditor.suppression import parse_suppressions
+from auditor.suppression import Suppressions, parse_suppressions
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from auditor.sdk import SdkModel
 
 PARSE_ERROR = "ANT000"
+UNUSED_SUPPRESSION = "ANT001"
 
 
 @dataclass
@@ -183,9 +184,11 @@ def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings
         result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
         return
     findings = list(_run_rules(result, model, settings))
-    if findings:
+    if findings or settings.report_unused_ignores:
         suppressions = parse_suppressions(source)
         findings = [f for f in findings if not suppressions.silences(f.code, f.span.line)]
+        if settings.report_unused_ignores:
+            findings += _unused_ignores(path, suppressions, settings)
     result.findings.extend(findings)
     if inventory:
         from auditor.inventory import file_inventory
@@ -194,6 +197,26 @@ def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings
         result.inventory = file_inventory(model, [f for f in findings if f.code not in ignored])
     if result.findings:
         result.lines = source.splitlines()
+
+
+def _unused_ignores(path: str, suppressions: Suppressions, settings: Settings) -> list[Finding]:
+    """ANT001: a suppression that silenced nothing, or that names a code no rule has. Codes of
+    rules that are not selected are left alone: with the rule off, the comment cannot be judged."""
+    rules = all_rules()
+    selected = {rule.code for rule in rules_for(settings)}
+    found = []
+    for line, code in suppressions.unused():
+        if code == "*":
+            message = "this blanket suppression silences nothing here: remove it"
+        elif code not in rules:
+            message = f"{code} is not an auditor rule: fix or remove it (see `auditor rule --all`)"
+        elif code in selected:
+            message = f"{code} is suppressed here but not reported: remove the suppression"
+        else:
+            continue
+        rule = rules[UNUSED_SUPPRESSION]
+        found.append(Finding(UNUSED_SUPPRESSION, rule.name, rule.severity, message, path, Span(line, 1, line, 1), context=f"{code}\x1f{message}"))
+    return found
 
 
 def _parse(result: FileResult, source: str, could_reference_sdk: bool) -> cst.Module | None:

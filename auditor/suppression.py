@@ -24,6 +24,8 @@ class Suppressions:
 
     lines: dict[int, set[str]] = field(default_factory=dict)
     file: set[str] = field(default_factory=set)
+    # The line each file-level code was written on, to point at an unused one.
+    file_lines: dict[str, int] = field(default_factory=dict)
     # (line, code) pairs that silenced something, for reporting unused ones.
     used: set[tuple[int, str]] = field(default_factory=set)
 
@@ -38,11 +40,11 @@ class Suppressions:
         return False
 
     def unused(self) -> list[tuple[int, str]]:
-        """(line, code) of each ignore that silenced nothing; line 0 for file-level ones."""
+        """(line, code) of each ignore that silenced nothing (`*` for a blanket one)."""
         out = []
         for line, codes in sorted(self.lines.items()):
             out += [(line, code) for code in sorted(codes) if (line, code) not in self.used]
-        out += [(0, code) for code in sorted(self.file) if (0, code) not in self.used]
+        out += [(self.file_lines.get(code, 1), code) for code in sorted(self.file) if (0, code) not in self.used]
         return out
 
 
@@ -68,6 +70,8 @@ def parse_suppressions(source: str) -> Suppressions:
             codes = _codes(match.group("codes"))
             if match.group("file"):
                 found.file |= codes
+                for code in codes:
+                    found.file_lines.setdefault(code, line)
             else:
                 found.lines.setdefault(line, set()).update(codes)
         noqa = _NOQA.search(token.string)

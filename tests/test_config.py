@@ -106,7 +106,7 @@ def test_explicit_config_file(project: Path) -> None:
             "[tool.auditor]\nmax-wait = 3\n",
             "pyproject.toml: [tool.auditor] max-wait: unknown key (known keys: exclude, extend-exclude, "
             "extend-select, ignore, max-tokens-threshold, max-total-wait, output-format, per-file-ignores, "
-            "retry-decorators, select)",
+            "report-unused-ignores, retry-decorators, select)",
         ),
         (
             "[tool.auditor.live]\ntimeout = 'fast'\n",

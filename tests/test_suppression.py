@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
-from conftest import findings
+from conftest import findings, messages
 
 
 def test_noqa_and_ignore_comments() -> None:
@@ -69,3 +69,39 @@ def test_per_file_ignores(project: Path) -> None:
     )
     result = CliRunner().invoke(main, ["check", "--output-format", "concise", "-q"])
     assert result.stdout.splitlines() == ["app/main.py:2:33: ANT402 " + result.stdout.split(" ANT402 ")[1].splitlines()[0]]
+
+
+def test_unused_ignores_are_reported_when_asked() -> None:
+    source = """
+        # auditor: ignore-file[ANT301]
+        import anthropic
+        a = anthropic.Anthropic(timeout=None)  # noqa: ANT402
+        b = anthropic.Anthropic(timeout=60)  # noqa: ANT402
+        c = anthropic.Anthropic(timeout=60)  # noqa
+        d = anthropic.Anthropic(timeout=60)  # auditor: ignore[ANT410]
+        e = anthropic.Anthropic(timeout=60)  # noqa: E501, ANT101
+        f = anthropic.Anthropic(timeout=60)  # noqa: ANT403
+        """
+    assert findings(source) == []
+    assert messages(source, report_unused_ignores=True) == [
+        "ANT001 ANT301 is suppressed here but not reported: remove the suppression",
+        "ANT001 ANT402 is suppressed here but not reported: remove the suppression",
+        "ANT001 this blanket suppression silences nothing here: remove it",
+        "ANT001 ANT410 is not an auditor rule: fix or remove it (see `auditor rule --all`)",
+        "ANT001 ANT101 is suppressed here but not reported: remove the suppression",
+        "ANT001 ANT403 is suppressed here but not reported: remove the suppression",
+    ]
+    assert [line for _, line, _ in findings(source, report_unused_ignores=True)] == [2, 5, 6, 7, 8, 9]
+    # ANT403 is off without max-total-wait... but selected: only deselected rules are left alone.
+    assert findings(source, report_unused_ignores=True, select=("ANT4",)) == [
+        ("ANT001", 5, 1),
+        ("ANT001", 6, 1),
+        ("ANT001", 7, 1),
+        ("ANT001", 9, 1),
+    ]
+
+
+def test_report_unused_ignores_flag(project: Path) -> None:
+    (project / "app" / "main.py").write_text("import anthropic\nc = anthropic.Anthropic(timeout=5)  # noqa: ANT402\n")
+    result = CliRunner().invoke(main, ["check", "app", "--output-format", "concise", "-q", "--report-unused-ignores"])
+    assert result.stdout == "app/main.py:2:1: ANT001 ANT402 is suppressed here but not reported: remove the suppression\n"

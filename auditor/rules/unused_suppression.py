@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Severity
+from auditor.rule import Report, Rule
+
+if TYPE_CHECKING:
+    from auditor.sdk import SdkModel
+
+
+class UnusedSuppression(Rule):
+    """A suppression comment that silences nothing, or names a code no rule has.
+
+    ## What it does
+    With `--report-unused-ignores` (or `report-unused-ignores = true`), reports each
+    `# noqa: ANT...`, `# auditor: ignore[...]` or `# auditor: ignore-file[...]` code that
+    silenced no finding in this run, each blanket `# noqa` / `# auditor: ignore` that silenced
+    nothing on its line, and each code that is not an auditor rule (a typo such as `ANT410`).
+    Codes of other linters (`# noqa: E501`) are never reported, nor codes of rules that are
+    turned off in this run.
+
+    ## Why is this bad?
+    A stale suppression hides the next real finding on that line; a misspelt one suppresses
+    nothing while looking as if it did.
+
+    ## Options
+    - `report-unused-ignores` (default false), or the `--report-unused-ignores` flag.
+    """
+
+    code = "ANT001"
+    name = "unused-suppression"
+    severity = Severity.WARNING
+    summary = "A suppression comment that silences nothing, or names an unknown code"
+    options = ("report-unused-ignores",)
+
+    def check(self, model: SdkModel) -> Iterator[Report]:
+        # The engine reports these after suppressions are applied; there is nothing to do here.
+        return iter(())
