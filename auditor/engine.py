@@ -119,14 +119,6 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def check_file(path: Path, settings: Settings, use_prefilter: bool = True) -> FileResult:
-    """Check one file from start to end, in this process."""
-    result, data = read_file(path)
-    if data is not None:
-        check_bytes(result, data, settings, use_prefilter)
-    return finish(result, settings)
-
-
 def read_file(path: Path) -> tuple[FileResult, bytes | None]:
     shown = display_path(path)
     try:

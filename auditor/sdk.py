@@ -25,8 +25,6 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from auditor import sdk_table as table
 from auditor.config import SdkSettings
 
-Number = Union[int, float]
-
 # ---------------------------------------------------------------------------------------------
 # Scopes and bindings
 
@@ -1235,10 +1233,6 @@ class SdkModel:
     # -- where SDK calls happen ----------------------------------------------------------------
 
     @cached_property
-    def _sdk_call_nodes(self) -> dict[cst.Call, SdkCall]:
-        return {call.node: call for call in self.sdk_calls}
-
-    @cached_property
     def _sites(self) -> dict[cst.Call, CallSite]:
         """Every call that makes a generation call: directly, through a declared wrapper, or
         through functions of this module that do (followed three calls deep)."""
@@ -1348,9 +1342,9 @@ class SdkModel:
         value = self.evaluate(expr)
         if isinstance(value, Known):
             if value.value is None:
-                return Setting(None, _describe(value), True, value.certain, expr)
+                return Setting(None, value.source, True, value.certain, expr)
             if _is_number(value.value):
-                return Setting(float(value.value), _describe(value), True, value.certain, expr)  # type: ignore[arg-type]
+                return Setting(float(value.value), value.source, True, value.certain, expr)  # type: ignore[arg-type]
             return Setting(None, "not a number", False, node=expr)
         if isinstance(expr, cst.Call) and self.qualified_name(expr.func) in table.TIMEOUT_CLASSES:
             return self._timeout_object(expr)
@@ -1423,7 +1417,7 @@ class SdkModel:
     def _retries_of(self, expr: cst.BaseExpression) -> Setting:
         value = self.evaluate(expr)
         if isinstance(value, Known) and isinstance(value.value, int) and not isinstance(value.value, bool):
-            return Setting(value.value, _describe(value), True, value.certain, expr)
+            return Setting(value.value, value.source, True, value.certain, expr)
         return Setting(None, value.reason if isinstance(value, Unknown) else "not an integer", False, node=expr)
 
     def _single_setting(self, arguments: Arguments, name: str, read) -> Setting:  # type: ignore[no-untyped-def]
@@ -1539,9 +1533,6 @@ def sdk_export(qualname: str) -> str | None:
         return None
     return qualname.rsplit(".", 1)[-1]
 
-
-def _describe(value: Known) -> str:
-    return value.source
 
 
 def _is_number(value: object) -> bool:

@@ -36,7 +36,6 @@ class RunResult:
     # Lines of each file that has findings, for showing the source under a finding: path -> lines.
     sources: dict[str, list[str]] = field(default_factory=dict)
     color: bool = False
-    show_fixes: bool = False
     baseline_hidden: int = 0
 
 
