@@ -114,8 +114,8 @@ def _analyse_all(jobs: list[_Job], options: CheckOptions) -> list[FileResult]:
         return list(pool.map(_analyse_job, jobs, [limit] * len(jobs), chunksize=chunk))
 
 
-class _TimeLimit(Exception):
-    pass
+class _TimeLimit(BaseException):
+    """Not an Exception: the guards around each rule and the parser must not swallow it."""
 
 
 def _analyse_job(job: _Job, limit: float) -> FileResult:

@@ -175,7 +175,11 @@ def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings
     except RecursionError:
         result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
         return
-    findings = list(_run_rules(result, model, settings))
+    try:
+        findings = list(_run_rules(result, model, settings))
+    except RecursionError:  # libcst computes positions recursively: a 5,000-deep expression
+        result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
+        return
     if findings or settings.report_unused_ignores:
         suppressions = parse_suppressions(source)
         findings = [f for f in findings if not suppressions.silences(f.code, f.span.line)]
@@ -258,8 +262,11 @@ def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Itera
                 if key not in seen:
                     seen.add(key)
                     yield finding
+        except RecursionError:
+            raise
         except Exception as error:  # a bug in a rule must not take the run down
-            result.errors.append(f"{rule_class.code} crashed on {result.path}: {type(error).__name__}: {error}")
+            detail = _one_line(error)[:200]
+            result.errors.append(f"{rule_class.code} crashed on {result.path}: {type(error).__name__}: {detail}")
 
 
 def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: str, fix: object) -> Finding:

@@ -40,7 +40,8 @@ def _known(value: Known | Unknown) -> dict[str, Any]:
 def file_inventory(model: SdkModel, findings: list[Finding]) -> dict[str, Any]:
     """The clients and calls of one module, each with the codes of the findings on it."""
     clients = [_client_row(model, config) for config in model.client_configs]
-    calls = [_call_row(model, call) for call in sorted(model.sdk_calls + model.unresolved_calls, key=lambda c: model.calls.index(c.node))]
+    calls = [_call_row(model, call) for call in model.sdk_calls + model.unresolved_calls]
+    calls.sort(key=lambda row: row["_span"])
     _attach_findings(model, clients, calls, findings)
     for row in (*clients, *calls):
         row.pop("_span")
@@ -131,16 +132,31 @@ def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) 
 
 
 def _attach_findings(model: SdkModel, clients: list[dict[str, Any]], calls: list[dict[str, Any]], findings: list[Finding]) -> None:
+    """A finding belongs to the rows whose span holds it (the call, the client), else to the
+    calls whose retry or handler holds it. Rows are indexed by line: a large module has
+    thousands of both."""
+    own: dict[int, list[tuple[tuple[int, int, int, int], dict[str, Any]]]] = {}
+    related: dict[int, list[tuple[tuple[int, int, int, int], dict[str, Any]]]] = {}
+    for row in (*clients, *calls):
+        _index(own, row["_span"], row)
+    for row in calls:
+        for span in row["_related"]:
+            _index(related, span, row)
     for finding in findings:
         span = (finding.span.line, finding.span.column, finding.span.end_line, finding.span.end_column)
-        rows = [row for row in (*clients, *calls) if _inside(span, row["_span"])]
+        rows = [row for outer, row in own.get(span[0], ()) if _inside(span, outer)]
         if not rows:
-            rows = [row for row in calls if any(_inside(span, related) for related in row["_related"])]
+            rows = [row for outer, row in related.get(span[0], ()) if _inside(span, outer)]
         for row in rows:
             if finding.code not in row["findings"]:
                 row["findings"].append(finding.code)
     for row in (*clients, *calls):
         row["findings"].sort()
+
+
+def _index(index: dict[int, list[Any]], span: tuple[int, int, int, int], row: dict[str, Any]) -> None:
+    for line in range(span[0], span[2] + 1):
+        index.setdefault(line, []).append((span, row))
 
 
 # ---------------------------------------------------------------------------------------------

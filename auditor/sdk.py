@@ -1237,6 +1237,7 @@ class SdkModel:
         """Every call that makes a generation call: directly, through a declared wrapper, or
         through functions of this module that do (followed three calls deep)."""
         sites = {call.node: CallSite(call.node, (call,), None) for call in self.sdk_calls}
+        order = self._call_order
         if self.sdk_settings.wrappers:
             for call in self.calls:
                 if call not in sites and self._is_wrapper_call(call):
@@ -1262,22 +1263,30 @@ class SdkModel:
                     added = True
             if not added:
                 break
-        return sites
+        return dict(sorted(sites.items(), key=lambda item: order[item[0]]))
+
+    @cached_property
+    def _call_order(self) -> dict[cst.Call, int]:
+        return {call: index for index, call in enumerate(self.calls)}
 
     def call_sites_anywhere(self) -> list[CallSite]:
         return list(self._sites.values())
 
-    def call_sites(self, node: cst.CSTNode) -> list[CallSite]:
-        """The call sites (see `_sites`) inside `node`, not counting nested functions."""
-        found = []
-        for call, site in self._sites.items():
-            for ancestor in self.ancestors(call):
-                if ancestor is node:
-                    found.append(site)
-                    break
+    @cached_property
+    def _sites_by_container(self) -> dict[cst.CSTNode, list[CallSite]]:
+        """Each node -> the call sites under it in the same scope, built in one pass over the
+        sites, so that asking for the sites of every `try` and loop stays linear."""
+        index: dict[cst.CSTNode, list[CallSite]] = {}
+        for site in self._sites.values():  # in source order
+            for ancestor in self.ancestors(site.node):
+                index.setdefault(ancestor, []).append(site)
                 if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                     break
-        return sorted(found, key=lambda site: self.calls.index(site.node))
+        return index
+
+    def call_sites(self, node: cst.CSTNode) -> list[CallSite]:
+        """The call sites (see `_sites`) inside `node`, not counting nested functions."""
+        return list(self._sites_by_container.get(node, ()))
 
     def _is_wrapper_call(self, call: cst.Call) -> bool:
         if not self.sdk_settings.wrappers:
@@ -1286,15 +1295,11 @@ class SdkModel:
 
     def calls_inside(self, node: cst.CSTNode) -> list[cst.Call]:
         """Calls in `node`'s subtree, not counting the bodies of nested functions and classes."""
-        found = []
-        for call in self.calls:
-            for ancestor in self.ancestors(call):
-                if ancestor is node:
-                    found.append(call)
-                    break
-                if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                    break
-        return found
+        calls = [n for n in self.own_nodes(node) if isinstance(n, cst.Call)]
+        if isinstance(node, cst.Call):
+            calls.append(node)
+        order = self._call_order
+        return sorted(calls, key=lambda call: order.get(call, 0))
 
     def function_name(self, node: cst.CSTNode) -> str:
         """`Agent.reply` for a node in a method, `ask` in a function, `<module>` at the top."""
@@ -1329,11 +1334,23 @@ class SdkModel:
 
         return find_retries(self)
 
+    @cached_property
+    def _retries_by_call(self) -> dict[SdkCall, list[Retry]]:
+        index: dict[SdkCall, list[Retry]] = {}
+        for retry in self.retries:
+            for call in dict.fromkeys(retry.sdk_calls):
+                index.setdefault(call, []).append(retry)
+        return index
+
     def retries_around(self, call: SdkCall) -> list[Retry]:
-        return [retry for retry in self.retries if call in retry.sdk_calls]
+        return list(self._retries_by_call.get(call, ()))
+
+    @cached_property
+    def _retry_handlers(self) -> set[cst.CSTNode]:
+        return {handler for retry in self.retries for handler in retry.handlers}
 
     def is_retry_handler(self, handler: cst.CSTNode) -> bool:
-        return any(handler in retry.handlers for retry in self.retries)
+        return handler in self._retry_handlers
 
     # -- settings in force -----------------------------------------------------------------------
 

@@ -33,15 +33,14 @@ _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 def find_retries(model: SdkModel) -> list[Retry]:
     """Only loops and functions that contain an SDK call site can retry one."""
-    loops: list[cst.CSTNode] = []
-    functions: list[cst.CSTNode] = []
+    loops: dict[cst.CSTNode, None] = {}  # ordered sets
+    functions: dict[cst.CSTNode, None] = {}
     for site in model.call_sites_anywhere():
         for ancestor in model.ancestors(site.node):
-            if isinstance(ancestor, (cst.For, cst.While)) and ancestor not in loops:
-                loops.append(ancestor)
+            if isinstance(ancestor, (cst.For, cst.While)):
+                loops[ancestor] = None
             elif isinstance(ancestor, cst.FunctionDef):
-                if ancestor not in functions:
-                    functions.append(ancestor)
+                functions[ancestor] = None
                 break
     found: list[Retry] = []
     for loop in loops:

@@ -115,3 +115,12 @@ def test_no_traceback_end_to_end(here: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
     assert "Found 2 problems (2 errors, 0 warnings) in 2 files." in done.stdout
+
+
+def test_deeply_nested_expression_is_a_finding_not_a_crash(here: Path) -> None:
+    terms = " + ".join(["1"] * 3000)
+    (here / "deep.py").write_text(f"import anthropic\nc = anthropic.Anthropic(timeout=None)\nN = {terms}\n")
+    code, lines, err = concise("deep.py")
+    assert err == ""
+    # libcst computes positions recursively and gives up on a 3,000-deep expression.
+    assert (code, lines) == (1, ["deep.py:1:1: ANT000 too deeply nested to analyse"])
