@@ -146,6 +146,9 @@ def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: 
     """The byte-level checks: binary, encoding, and the prefilter. Returns (source, whether it can
     reference the SDK) when the file must be parsed, None when its result is already final."""
     path = result.path
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        result.findings.append(parse_error_finding(path, "UTF-16 encoded: Python source must be UTF-8 (or declare its encoding)"))
+        return None
     if b"\x00" in data:
         result.findings.append(parse_error_finding(path, "binary file (contains NUL bytes), not Python source"))
         return None

@@ -480,6 +480,12 @@ class _Collector:
     def visit_comp_for(self, node: cst.CompFor) -> None:
         self._assign_target(node.target, None, node)
 
+    def visit_match_capture(self, node: cst.MatchAs | cst.MatchStar | cst.MatchMapping) -> None:
+        """`case {"max_tokens": mt}:` binds `mt` to something only the run time knows."""
+        name = node.rest if isinstance(node, cst.MatchMapping) else node.name
+        if isinstance(name, cst.Name):
+            self._bind(name.value, Binding("unknown", self.scope, node))
+
     def visit_call(self, node: cst.Call) -> None:
         self.model.calls.append(node)
         # `params.update(key=value)` on a local dict: remembered for `**params`.
@@ -571,6 +577,9 @@ _VISIT = {
     cst.ExceptHandler: _Collector.visit_except_handler,
     cst.ExceptStarHandler: _Collector.visit_except_handler,
     cst.CompFor: _Collector.visit_comp_for,
+    cst.MatchAs: _Collector.visit_match_capture,
+    cst.MatchStar: _Collector.visit_match_capture,
+    cst.MatchMapping: _Collector.visit_match_capture,
     cst.Call: _Collector.visit_call,
     cst.Try: _Collector.visit_try,
     cst.TryStar: _Collector.visit_try,
@@ -636,6 +645,7 @@ class SdkModel:
         self._values: dict[cst.CSTNode, Value | None] = {}
         self._configs: dict[cst.Call, ClientConfig] = {}
         self._in_progress: set[cst.CSTNode] = set()
+        self._tested_names: dict[cst.FunctionDef, set[str]] = {}
         _Collector(self).run(module)
 
     # -- positions and structure ------------------------------------------------------------------
@@ -951,12 +961,38 @@ class SdkModel:
             param = bindings[0]
             if param.value is None:
                 return Unknown(f"parameter {expr.value} has no default")
+            function = self.enclosing_function(param.node)
+            if function is not None and self._tests_name(function, expr.value):
+                # `if timeout is not None: ...`, `x if timeout else y`, `assert timeout`: the code
+                # looks at the value before using it, so the default proves nothing here.
+                return Unknown(f"parameter {expr.value} is checked before use")
             default = self.evaluate(param.value, depth + 1)
             if isinstance(default, Known):
                 owner = self._function_name(param.node)
                 return Known(default.value, f"default of parameter {expr.value}{owner}", False, param.value)
             return default
         return self._evaluate_bindings(bindings, f"constant {expr.value}", depth)
+
+    def _tests_name(self, function: cst.FunctionDef, name: str) -> bool:
+        """Does a condition in the function (if, elif, while, assert, a conditional expression,
+        `and`/`or`) mention `name`?"""
+        tests = self._tested_names.get(function)
+        if tests is None:
+            tests = set()
+            for node in self.own_nodes(function.body):
+                condition = None
+                if isinstance(node, (cst.If, cst.While, cst.IfExp)):
+                    condition = node.test
+                elif isinstance(node, cst.Assert):
+                    condition = node.test
+                elif isinstance(node, cst.BooleanOperation):
+                    condition = node
+                if condition is not None:
+                    tests.update(n.value for n in self.own_nodes(condition) if isinstance(n, cst.Name))
+                    if isinstance(condition, cst.Name):
+                        tests.add(condition.value)
+            self._tested_names[function] = tests
+        return name in tests
 
     def _function_name(self, param: cst.CSTNode) -> str:
         function = self.enclosing_function(param)
@@ -1002,6 +1038,8 @@ class SdkModel:
                 value = a // b  # type: ignore[operator]
             elif isinstance(op, cst.Power) and abs(b) < 64:  # type: ignore[arg-type]
                 value = a**b  # type: ignore[operator]
+            elif isinstance(op, cst.LeftShift) and isinstance(a, int) and isinstance(b, int) and 0 <= b < 64:
+                value = a << b
             else:
                 return Unknown("unsupported operator")
         except (ZeroDivisionError, OverflowError):
@@ -1229,6 +1267,26 @@ class SdkModel:
                 return [Caught("builtin", value.name.split(".")[1], expr)]
             return [Caught("other", value.name, expr)]
         return [Caught("other", self.code(expr), expr)]
+
+    def shadows(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[tuple[Caught, tuple[cst.CSTNode, Caught] | None]]:
+        """Each class the clause names, with the earlier clause of the same `try` (and the class
+        in it) that catches it first, or None when this clause is the first to catch it."""
+        statement = self.parents.get(handler)
+        earlier = []
+        for other in getattr(statement, "handlers", ()):
+            if other is handler:
+                break
+            earlier.append((other, self.caught(other)))
+        result = []
+        for member in self.caught(handler):
+            first = next(((clause, c) for clause, classes in earlier for c in classes if c.catches(member)), None)
+            result.append((member, first))
+        return result
+
+    def unreachable(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+        """Every class the clause names is caught by an earlier clause: its body never runs."""
+        shadows = self.shadows(handler)
+        return bool(shadows) and all(by is not None for _, by in shadows)
 
     # -- where SDK calls happen ----------------------------------------------------------------
 

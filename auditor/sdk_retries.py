@@ -65,8 +65,8 @@ def _loop_retry(model: SdkModel, loop: cst.For | cst.While) -> Retry | None:
         handlers = [h for h in statement.handlers if _catches_call_errors(model, h) and _goes_round(h)]
         if not handlers or not _success_leaves(model, loop, statement):
             continue
-        if _loop_variable_feeds_calls(model, loop, sites):
-            continue  # a loop over work items: each turn sends a different request
+        if _request_varies(model, loop, sites):
+            continue  # work items, fallbacks, a growing conversation: not the same request again
         retried_on = tuple(c for h in handlers for c in model.caught(h))
         attempts, unbounded = _loop_bound(model, loop)
         return Retry("loop", loop, tuple(sites), retried_on, attempts, unbounded, tuple(handlers))
@@ -138,13 +138,42 @@ def _assigns(node: cst.CSTNode, name: str) -> bool:
     return False
 
 
-def _loop_variable_feeds_calls(model: SdkModel, loop: cst.For | cst.While, sites: list[CallSite]) -> bool:
-    if not isinstance(loop, cst.For):
-        return False
-    if isinstance(loop.iter, cst.Call) and model.qualified_name(loop.iter.func) in ("builtins.range", "itertools.count"):
-        return False  # an attempt counter, even if the request mentions it
-    names = {n.value for n in _names(loop.target)}
-    return any(names & {n.value for arg in site.node.args for n in _names(arg.value)} for site in sites)
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "popleft", "update", "add", "remove", "clear", "setdefault", "discard"})
+
+
+def _request_varies(model: SdkModel, loop: cst.For | cst.While, sites: list[CallSite]) -> bool:
+    """Does each turn send a different request? Then the loop walks through work items or
+    fallbacks (or an agent's growing conversation), not a retry: the loop variable (unless it
+    counts attempts), or a name rebound from it or mutated in the loop, feeds the call."""
+    varying: set[str] = set()
+    counter = isinstance(loop, cst.For) and isinstance(loop.iter, cst.Call) and (
+        model.qualified_name(loop.iter.func) in ("builtins.range", "itertools.count")
+    )
+    if isinstance(loop, cst.For) and not counter:
+        varying |= {n.value for n in _names(loop.target)}
+    assignments: list[tuple[set[str], set[str]]] = []  # (targets, names in the value)
+    for node in model.own_nodes(loop.body):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATORS:
+            if isinstance(node.func.value, cst.Name):
+                varying.add(node.func.value.value)
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+            varying.add(node.target.value)
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, cst.Assign) else [node]
+            for target in targets:
+                if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
+                    varying.add(target.target.value.value)  # `params["model"] = ...`
+            names = {n.value for t in targets for n in _names(t.target) if isinstance(t.target, (cst.Name, cst.Tuple, cst.List))}
+            assignments.append((names, {n.value for n in _names(node.value)}))
+    changed = True
+    while changed:
+        changed = False
+        for targets, used in assignments:
+            if used & varying and not targets <= varying:
+                varying |= targets
+                changed = True
+    fed = {n.value for site in sites for arg in site.node.args for n in _names(arg.value)}
+    return bool(fed & varying)
 
 
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
@@ -216,9 +245,27 @@ def _recursion_retries(model: SdkModel, function: cst.FunctionDef) -> Iterator[R
                 continue
             for call in model.calls_inside(handler):
                 target = model.infer(call.func)
-                if isinstance(target, FunctionRef) and target.node is function:
+                if isinstance(target, FunctionRef) and target.node is function and _resends(model, function, call, sites):
                     yield Retry("recursion", call, tuple(sites), tuple(model.caught(handler)), None, False, (handler,))
                     break
+
+
+def _resends(model: SdkModel, function: cst.FunctionDef, call: cst.Call, sites: list[CallSite]) -> bool:
+    """Does the recursive call pass on, unchanged, every parameter the SDK call uses? Splitting
+    a prompt that was too long (`summarize(text[:half])`) sends a different request."""
+    params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+    if isinstance(call.func, cst.Attribute) and params:
+        params = params[1:]  # self.method(...): `self` is not passed explicitly
+    passed: dict[str, cst.BaseExpression] = {}
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return False
+        if arg.keyword is not None:
+            passed[arg.keyword.value] = arg.value
+        elif index < len(params):
+            passed[params[index]] = arg.value
+    used = {n.value for site in sites for arg in site.node.args for n in _names(arg.value)} & set(params)
+    return all(isinstance(passed.get(name), cst.Name) and passed[name].value == name for name in used)  # type: ignore[union-attr]
 
 
 # -- decorators and tenacity iterators ------------------------------------------------------------

@@ -165,3 +165,8 @@ def sdk_backoff(retries: int) -> float:
     computes it: min(0.5 * 2**n, 8) seconds before retry n+1, less up to 25% jitter (ignored
     here: this is the worst case). A server's `retry-after` header replaces it and can be longer."""
     return sum(min(INITIAL_RETRY_DELAY * 2**n, MAX_RETRY_DELAY) for n in range(max(retries, 0)))
+
+
+def format_seconds(value: float) -> str:
+    """`1,800 s`, `0.5 s`: one style for every message and report."""
+    return f"{value:,.0f} s" if float(value).is_integer() else f"{value:,.1f} s"

@@ -124,3 +124,8 @@ def test_deeply_nested_expression_is_a_finding_not_a_crash(here: Path) -> None:
     assert err == ""
     # libcst computes positions recursively and gives up on a 3,000-deep expression.
     assert (code, lines) == (1, ["deep.py:1:1: ANT000 too deeply nested to analyse"])
+
+
+def test_utf16_is_named(here: Path) -> None:
+    (here / "wide.py").write_bytes("import anthropic\n".encode("utf-16"))
+    assert concise("wide.py") == (1, ["wide.py:1:1: ANT000 UTF-16 encoded: Python source must be UTF-8 (or declare its encoding)"], "")

@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk_table import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+from auditor.sdk_table import DEFAULT_TIMEOUT_SECONDS, format_seconds
 
 if TYPE_CHECKING:
-    from auditor.sdk import ClientConfig, SdkModel
+    from auditor.sdk import ClientConfig, SdkCall, SdkModel
 
 
 class ClientWithoutTimeout(Rule):
@@ -51,23 +51,28 @@ class ClientWithoutTimeout(Rule):
     summary = "An SDK client built without a timeout while a call through it sets none"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
-        first_call: dict[ClientConfig, int] = {}
+        first_call: dict[ClientConfig, SdkCall] = {}
         for call in model.sdk_calls:
             if model.call_timeout(call) is not None:
                 continue  # the call sets its own timeout (or may, through **kwargs)
             for config in call.clients.configs:
                 for root in model.constructions_without(config, "timeout"):
-                    first_call.setdefault(root, model.line(call.node))
-        for config, line in first_call.items():
+                    first_call.setdefault(root, call)
+        for config, call in first_call.items():
             timeout = model.client_timeout(config)
             if not (timeout.known and timeout.source == "SDK default"):
                 continue
-            retries = model.client_max_retries(config)
-            attempts = (retries.value + 1) if retries.known else DEFAULT_MAX_RETRIES + 1  # type: ignore[operator]
+            # The attempts of the call that runs on the default: a `with_options(max_retries=5)`
+            # between the client and the call counts.
+            attempts = model.sdk_attempts(call)
+            total = (
+                f", {format_seconds(DEFAULT_TIMEOUT_SECONDS * attempts)} over {attempts} attempt{'s' if attempts != 1 else ''}"
+                if attempts is not None
+                else ""
+            )
             yield Report(
                 config.node,
-                f"{config.class_name}() has no timeout and the call on line {line} sets none: each "
-                f"attempt can wait {DEFAULT_TIMEOUT_SECONDS:.0f} s (the SDK default), "
-                f"{DEFAULT_TIMEOUT_SECONDS * attempts:,.0f} s over {attempts} attempts. "
+                f"{config.class_name}() has no timeout and the call on line {model.line(call.node)} sets none: each "
+                f"attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default){total}. "
                 f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
             )

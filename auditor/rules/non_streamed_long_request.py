@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk_table import MODEL_NONSTREAMING_TOKENS, NONSTREAMING_TOKEN_LIMIT
+from auditor.sdk_table import MODEL_NONSTREAMING_TOKENS, NONSTREAMING_TOKEN_LIMIT, RESPONSE_WRAPPERS
 
 if TYPE_CHECKING:
     from auditor.sdk import Known, SdkCall, SdkModel
@@ -105,7 +105,14 @@ def message(model: SdkModel, call: SdkCall, tokens: Known, refused: bool) -> str
 
 
 def stream_fix(model: SdkModel, call: SdkCall) -> str:
-    target = model.code(call.node.func).rsplit(".", 1)[0]
+    import libcst as cst
+
+    if call.operation.startswith("completions"):
+        return "pass `stream=True` and read the events (legacy completions have no `.stream()` helper), or move to `messages.stream(...)`"
+    resource = call.node.func.value  # type: ignore[attr-defined]
+    while isinstance(resource, cst.Attribute) and resource.attr.value in RESPONSE_WRAPPERS:
+        resource = resource.value  # `.with_raw_response` has no stream helper: stream the resource itself
+    target = model.code(resource)
     if model.is_async(call):
         return f"`async with {target}.stream(...) as stream: message = await stream.get_final_message()`"
     return f"`with {target}.stream(...) as stream: message = stream.get_final_message()`"

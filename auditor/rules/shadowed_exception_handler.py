@@ -9,7 +9,7 @@ from auditor.rule import Report, Rule
 if TYPE_CHECKING:
     import libcst as cst
 
-    from auditor.sdk import Caught, SdkModel
+    from auditor.sdk import SdkModel
 
 
 class ShadowedExceptionHandler(Rule):
@@ -60,50 +60,36 @@ class ShadowedExceptionHandler(Rule):
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         for statement in model.tries:
-            earlier: list[tuple[cst.CSTNode, list[Caught]]] = []
             for handler in statement.handlers:
-                caught = model.caught(handler)
-                yield from _shadowed(model, handler, caught, earlier)
-                earlier.append((handler, caught))
+                shadows = model.shadows(handler)
+                if not any(member.kind == "sdk" for member, _ in shadows):
+                    continue
+                if model.unreachable(handler):
+                    assert handler.type is not None  # a clause with an SDK member names something
+                    clauses = list(dict.fromkeys(clause for _, (clause, _) in shadows))  # type: ignore[misc]
+                    yield Report(
+                        handler.type,
+                        f"`except {model.code(handler.type)}` can never run: {_earlier(model, clauses)} "
+                        f"{'catches' if len(clauses) == 1 else 'catch'} "
+                        f"{'it' if len(shadows) == 1 else 'all of them'} first. Move the specific handler above the broad one",
+                    )
+                    continue
+                for member, by in shadows:
+                    if by is not None and member.kind == "sdk":
+                        yield Report(
+                            member.node,
+                            f"{model.code(member.node)} in this tuple is never caught here: "
+                            f"{_earlier(model, [by[0]])} catches it first. Move it into a handler above "
+                            "that one, or drop it",
+                        )
 
 
-def _shadowed(
-    model: SdkModel,
-    handler: cst.ExceptHandler | cst.ExceptStarHandler,
-    caught: list[Caught],
-    earlier: list[tuple[cst.CSTNode, list[Caught]]],
-) -> Iterator[Report]:
-    shadows = [_first_shadow(member, earlier) for member in caught]
-    if not any(member.kind == "sdk" for member in caught):
-        return
-    if all(shadow is not None for shadow in shadows):
-        clause, by = shadows[0]  # type: ignore[misc]
-        assert handler.type is not None  # a clause with an SDK member names something
-        yield Report(
-            handler.type,
-            f"`except {model.code(handler.type)}` can never run: {_clause(model, by)} on line {model.line(clause)} "
-            f"catches {'it' if len(caught) == 1 else 'all of them'} first. Move the specific handler "
-            "above the broad one",
-        )
-        return
-    for member, shadow in zip(caught, shadows):
-        if shadow is not None and member.kind == "sdk":
-            clause, by = shadow
-            yield Report(
-                member.node,
-                f"{model.code(member.node)} in this tuple is never caught here: {_clause(model, by)} "
-                f"on line {model.line(clause)} catches it first. Move it into a handler above that "
-                "one, or drop it",
-            )
-
-
-def _first_shadow(member: Caught, earlier: list[tuple[cst.CSTNode, list[Caught]]]) -> tuple[cst.CSTNode, Caught] | None:
-    for clause, classes in earlier:
-        for candidate in classes:
-            if candidate.catches(member):
-                return clause, candidate
-    return None
-
-
-def _clause(model: SdkModel, caught: Caught) -> str:
-    return "the bare `except:`" if caught.kind == "bare" else f"the `except {model.code(caught.node)}`"
+def _earlier(model: SdkModel, clauses: list[cst.CSTNode]) -> str:
+    """`the `except X` on line 5`, or `the clauses on lines 5 and 7`."""
+    if len(clauses) > 1:
+        lines = [str(model.line(clause)) for clause in clauses]
+        return f"the clauses on lines {', '.join(lines[:-1])} and {lines[-1]}"
+    clause = clauses[0]
+    kind = getattr(clause, "type", None)
+    text = "the bare `except:`" if kind is None else f"the `except {model.code(kind)}`"
+    return f"{text} on line {model.line(clause)}"

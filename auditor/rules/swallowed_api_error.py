@@ -56,8 +56,8 @@ class SwallowedApiError(Rule):
         for statement in model.tries:
             makes_call: bool | None = None
             for handler in statement.handlers:
-                if not _does_nothing(handler):
-                    continue
+                if not _does_nothing(handler) or model.unreachable(handler):
+                    continue  # an unreachable handler is ANT201's finding, not a swallow
                 caught = model.caught(handler)
                 if any(c.kind == "sdk" for c in caught):
                     catches_sdk = True

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
+from auditor.sdk_table import format_seconds
 
 if TYPE_CHECKING:
     from auditor.sdk import SdkModel
@@ -69,16 +70,23 @@ class WaitBudgetExceeded(Rule):
             if own is None or not own.known or own.value is None:
                 continue
             _, retries = model.settings_in_force(call)
-            max_retries = retries.value if retries.known else 0
-            total = own.value * (max_retries + 1)  # type: ignore[operator]
+            max_retries = retries.value if retries.known else None
+            total = own.value * ((max_retries or 0) + 1)  # type: ignore[operator]
             if total > budget:
                 yield Report(own.node or call.node, _message(f"{call.operation}()", own.value, max_retries, total, budget))  # type: ignore[arg-type]
 
 
-def _message(where: str, timeout: float, retries: int, total: float, budget: float) -> str:
-    attempts = retries + 1
+def _message(where: str, timeout: float, retries: int | None, total: float, budget: float) -> str:
+    if retries is None:
+        # max_retries is not known: one attempt is all that can be proved.
+        waits = f"at least {format_seconds(timeout)} (one attempt; max_retries is not known)"
+    else:
+        attempts = retries + 1
+        waits = (
+            f"{format_seconds(timeout)} x {attempts} attempt{'s' if attempts != 1 else ''} "
+            f"(max_retries={retries}) = {format_seconds(total)}"
+        )
     return (
-        f"{where} can wait {timeout:g} s x {attempts} attempt{'s' if attempts != 1 else ''} "
-        f"(max_retries={retries}) = {total:g} s, above max-total-wait = {budget:g} s. "
+        f"{where} can wait {waits}, above max-total-wait = {format_seconds(budget)}. "
         "Lower the timeout or max_retries so the worst case fits the caller's budget"
     )

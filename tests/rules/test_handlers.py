@@ -329,3 +329,39 @@ def test_retry_loop_continue_is_not_swallowing() -> None:
                     continue
         """
     ) == []
+
+
+def test_earlier_tuple_clause_is_named_whole_and_dead_handlers_are_not_also_swallows() -> None:
+    assert messages(
+        """
+        import anthropic
+        client = anthropic.Anthropic(timeout=10)
+        try:
+            client.messages.create(model="m", max_tokens=1, messages=[])
+        except (anthropic.APIStatusError, anthropic.APIConnectionError):
+            raise
+        except (anthropic.RateLimitError, anthropic.APITimeoutError):
+            pass
+        """,
+    ) == [
+        "ANT201 `except (anthropic.RateLimitError, anthropic.APITimeoutError)` can never run: the `except "
+        "(anthropic.APIStatusError, anthropic.APIConnectionError)` on line 6 catches all of them first. Move the "
+        "specific handler above the broad one"
+    ]
+    assert messages(
+        """
+        import anthropic
+        try:
+            call()
+        except anthropic.APIStatusError:
+            raise
+        except anthropic.APIConnectionError:
+            raise
+        except (anthropic.RateLimitError, anthropic.APITimeoutError):
+            raise
+        """,
+        select=("ANT201",),
+    ) == [
+        "ANT201 `except (anthropic.RateLimitError, anthropic.APITimeoutError)` can never run: the clauses on lines "
+        "5 and 7 catch all of them first. Move the specific handler above the broad one"
+    ]

@@ -390,3 +390,55 @@ def fine():
         ("ANT303", 23, 16),
         ("ANT301", 27, 5),
     ]
+
+
+def test_requests_that_change_each_turn_are_not_retries() -> None:
+    assert retries(
+        """
+import logging
+log = logging.getLogger()
+FALLBACK_MODELS = ["a", "b"]
+
+def split(text):
+    try:
+        return client.messages.create(model="m", max_tokens=1, messages=[text])
+    except anthropic.BadRequestError:
+        half = len(text) // 2
+        return split(text[:half]) + split(text[half:])
+
+def fallback():
+    for model_name in FALLBACK_MODELS:
+        kwargs = {"model": model_name, "max_tokens": 512, "messages": []}
+        try:
+            return client.messages.create(**kwargs)
+        except anthropic.APIStatusError as error:
+            log.warning("model %s failed: %s", model_name, error)
+
+def fallback_queue(models):
+    while models:
+        model = models.pop(0)
+        try:
+            return client.messages.create(model=model, max_tokens=1, messages=[])
+        except anthropic.OverloadedError:
+            log.warning("overloaded")
+
+def agent(messages):
+    while True:
+        try:
+            response = client.messages.create(model="m", max_tokens=1, messages=messages)
+        except anthropic.APIError as error:
+            messages.append({"role": "user", "content": str(error)})
+            continue
+        if response.stop_reason == "end_turn":
+            return response
+
+def copied_each_turn():
+    params = {"model": "m", "max_tokens": 1, "messages": []}
+    for attempt in range(3):
+        kwargs = dict(params)
+        try:
+            return client.messages.create(**kwargs)
+        except anthropic.RateLimitError:
+            time.sleep(attempt)
+"""
+    ) == [("ANT301", 41, 5)]

@@ -211,3 +211,28 @@ def test_threshold_option_and_lookalikes() -> None:
         """
     assert ant1(source) == [("ANT101", 4, 1)]
     assert ant1(source, max_tokens_threshold=8000) == []
+
+
+def test_match_captures_shifts_and_stream_suggestions() -> None:
+    assert messages(
+        """
+        import anthropic
+        client = anthropic.Anthropic(timeout=60)
+
+        def dispatch(command):
+            match command:
+                case {"max_tokens": tokens}:
+                    client.messages.create(model="m", max_tokens=tokens, messages=[])
+            tokens = 9000
+
+        client.messages.with_raw_response.create(model="m", max_tokens=1 << 14, messages=[])
+        client.completions.create(model="claude-2", max_tokens_to_sample=9000, prompt="...")
+        """,
+        select=("ANT1",),
+    ) == [
+        "ANT101 max_tokens=16,384 without streaming: a long answer can run past the HTTP timeout and be retried "
+        "from scratch. Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
+        "ANT101 max_tokens_to_sample=9,000 without streaming: a long answer can run past the HTTP timeout and be "
+        "retried from scratch. Stream it: pass `stream=True` and read the events (legacy completions have no "
+        "`.stream()` helper), or move to `messages.stream(...)`",
+    ]

@@ -483,3 +483,69 @@ def test_with_options_and_per_call_budget() -> None:
         unknown.messages.create(model="m", max_tokens=1, messages=[], timeout=200)
         """
     ) == [("ANT403", 4, 11), ("ANT403", 5, 70)]
+
+
+def test_parameter_default_none_checked_before_use_is_not_proof() -> None:
+    assert ant402(
+        """
+        import anthropic
+
+        def guarded(timeout=None):
+            if timeout is not None:
+                return anthropic.Anthropic(timeout=timeout)
+            return anthropic.Anthropic(timeout=60)
+
+        def inline(timeout=None):
+            return anthropic.Anthropic(timeout=timeout) if timeout else anthropic.Anthropic(timeout=60)
+
+        def asserted(timeout=None):
+            assert timeout is not None
+            return anthropic.Anthropic(timeout=timeout)
+
+        def unguarded(timeout=None):
+            return anthropic.Anthropic(timeout=timeout)
+        """
+    ) == [("ANT402", 17, 40)]
+
+
+def test_attempts_come_from_the_call_and_unknown_retries_give_no_total() -> None:
+    assert messages(
+        """
+        import os
+        import anthropic
+        d = anthropic.Anthropic()
+        d5 = d.with_options(max_retries=5)
+        d5.messages.create(model="m", max_tokens=10, messages=[])
+        u = anthropic.Anthropic(max_retries=int(os.environ["RETRIES"]))
+        u.messages.create(model="m", max_tokens=10, messages=[])
+        z = anthropic.Anthropic(max_retries=0)
+        z.messages.create(model="m", max_tokens=10, messages=[])
+        """,
+        select=("ANT401",),
+    ) == [
+        "ANT401 Anthropic() has no timeout and the call on line 6 sets none: each attempt can wait 600 s (the SDK "
+        "default), 3,600 s over 6 attempts. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        "ANT401 Anthropic() has no timeout and the call on line 8 sets none: each attempt can wait 600 s (the SDK "
+        "default). Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        "ANT401 Anthropic() has no timeout and the call on line 10 sets none: each attempt can wait 600 s (the SDK "
+        "default), 600 s over 1 attempt. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+    ]
+
+
+def test_budget_with_unknown_retries_claims_only_one_attempt() -> None:
+    assert messages(
+        """
+        import os
+        import anthropic
+        u = anthropic.Anthropic(timeout=60, max_retries=int(os.environ["R"]))
+        u.messages.create(model="m", max_tokens=1, messages=[], timeout=400)
+        big = anthropic.Anthropic(timeout=3600, max_retries=10000)
+        """,
+        select=("ANT403",),
+        max_total_wait=300,
+    ) == [
+        "ANT403 messages.create() can wait at least 400 s (one attempt; max_retries is not known), above "
+        "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
+        "ANT403 Anthropic() can wait 3,600 s x 10001 attempts (max_retries=10000) = 36,003,600 s, above "
+        "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
+    ]
