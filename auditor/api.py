@@ -17,7 +17,7 @@ from pathlib import Path
 from auditor.cache import ResultCache
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, parse_error_finding, prepare, read_file
+from auditor.engine import FileResult, analyse, check_bytes, decode, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file
 from auditor.findings import Finding
 
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -41,7 +41,7 @@ class Outcome:
     files_checked: int = 0
     files_parsed: int = 0
     cache_hits: int = 0
-    sources: dict[str, list[str]] = field(default_factory=dict)
+    sources: dict[str, dict[int, str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     # Display paths of every file checked (for baseline staleness: only these can be stale).
     checked_paths: set[str] = field(default_factory=set)
@@ -49,10 +49,12 @@ class Outcome:
 
 @dataclass
 class _Job:
+    """A file to analyse. It carries no source text: the worker reads the file again (the OS
+    has it cached), so the parent never holds a whole tree's text at once."""
+
     index: int
     path: Path
     shown: str
-    source: str
     could_reference_sdk: bool
     settings: Settings
     key: str | None
@@ -80,10 +82,10 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
         cached = cache.get(candidate.path, key, result.path, options.inventory) if cache is not None and key is not None else None
         if cached is not None:
             result.findings, result.inventory = cached
-            result.lines = source.splitlines() if result.findings else None
+            result.lines = flagged_lines(source, result.findings)
             results[index] = finish(result, settings)
             continue
-        jobs.append(_Job(index, candidate.path, result.path, source, could_reference_sdk, settings, key, options.inventory))
+        jobs.append(_Job(index, candidate.path, result.path, could_reference_sdk, settings, key, options.inventory))
     for job, result in zip(jobs, _analyse_all(jobs, options)):
         if cache is not None and job.key is not None and not result.errors:
             cache.put(job.path, job.key, result.findings, result.inventory)
@@ -126,10 +128,13 @@ def _analyse_job(job: _Job, limit: float) -> FileResult:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
         signal.setitimer(signal.ITIMER_REAL, limit)
     try:
-        analyse(result, job.source, job.could_reference_sdk, job.settings, job.inventory)
+        try:
+            source = decode(job.path.read_bytes())
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:  # changed since it was read
+            return FileResult(job.shown, [parse_error_finding(job.shown, f"cannot read file: {error}")])
+        analyse(result, source, job.could_reference_sdk, job.settings, job.inventory)
     except _TimeLimit:
         result = FileResult(job.shown, [parse_error_finding(job.shown, f"analysis stopped after {limit:g} s: the file was not checked")])
-        result.errors = []
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)

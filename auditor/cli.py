@@ -17,7 +17,6 @@ import click
 
 from auditor import __version__
 from auditor.config import OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings
-from auditor.live import live_check
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -53,7 +52,26 @@ def _resolver(config: Path | None) -> ConfigResolver:
         _fail(str(error))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """`live-check` is imported only when it runs (or help lists it): `auditor check` in a
+    pre-commit hook should not pay for it."""
+
+    LAZY = {"live-check": "auditor.live:live_check"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            module, attribute = self.LAZY[name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="auditor")
 def main() -> None:
     """A reliability linter and auditor for Python code that calls the Anthropic SDK."""
@@ -363,4 +381,3 @@ def _toml_value(value: object) -> str:
     return repr(value)
 
 
-main.add_command(live_check, "live-check")

@@ -37,8 +37,9 @@ UNUSED_SUPPRESSION = "ANT001"
 class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    # Source lines, kept only when there are findings to show them under.
-    lines: list[str] | None = None
+    # The flagged lines ({line: text}), to show the source under each finding. Only these are
+    # kept: a run over a large tree must not hold every file's text until it reports.
+    lines: dict[int, str] | None = None
     # Internal errors (a rule crashed): reported on stderr, exit code 3.
     errors: list[str] = field(default_factory=list)
     parsed: bool = False
@@ -131,9 +132,17 @@ def finish(result: FileResult, settings: Settings) -> FileResult:
     """Apply per-file ignores and put the findings in order."""
     ignored = _ignored_by_path(result.path, settings)
     result.findings = sorted((f for f in result.findings if f.code not in ignored), key=lambda f: f.sort_key)
-    if not result.findings:
-        result.lines = None
+    if result.lines is not None:
+        wanted = {f.span.line for f in result.findings}
+        result.lines = {n: text for n, text in result.lines.items() if n in wanted} or None
     return result
+
+
+def flagged_lines(source: str, findings: list[Finding]) -> dict[int, str] | None:
+    wanted = {f.span.line for f in findings}
+    if not wanted:
+        return None
+    return {number: text for number, text in enumerate(source.splitlines(), 1) if number in wanted}
 
 
 def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> None:
@@ -194,8 +203,7 @@ def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings
 
         ignored = _ignored_by_path(path, settings)
         result.inventory = file_inventory(model, [f for f in findings if f.code not in ignored])
-    if result.findings:
-        result.lines = source.splitlines()
+    result.lines = flagged_lines(source, result.findings)
 
 
 def _unused_ignores(path: str, suppressions: Suppressions, settings: Settings) -> list[Finding]:
@@ -228,7 +236,7 @@ def _parse(result: FileResult, source: str, could_reference_sdk: bool) -> cst.Mo
         # keeps the findings the same with and without the prefilter.
         if could_reference_sdk:
             result.findings.append(_syntax_error(result.path, source, error))
-            result.lines = source.splitlines()
+            result.lines = flagged_lines(source, result.findings)
     return None
 
 

@@ -33,8 +33,8 @@ class RunResult:
     findings: list[Finding]
     files_checked: int
     root: Path = field(default_factory=Path.cwd)
-    # Lines of each file that has findings, for showing the source under a finding: path -> lines.
-    sources: dict[str, list[str]] = field(default_factory=dict)
+    # The flagged lines of each file, for showing the source under a finding: path -> {line: text}.
+    sources: dict[str, dict[int, str]] = field(default_factory=dict)
     color: bool = False
     baseline_hidden: int = 0
 

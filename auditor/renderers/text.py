@@ -20,11 +20,11 @@ def _head(finding: Finding, color: bool) -> str:
     return f"{_paint(location, _BOLD, color)} {_paint(finding.code, _BOLD + style, color)} {finding.message}"
 
 
-def _snippet(finding: Finding, lines: list[str] | None, color: bool) -> list[str]:
+def _snippet(finding: Finding, lines: dict[int, str] | None, color: bool) -> list[str]:
     """The flagged line, and a caret under the span (to the line's end for a multi-line span)."""
-    if not lines or not 1 <= finding.span.line <= len(lines):
+    if not lines or finding.span.line not in lines:
         return []
-    text = lines[finding.span.line - 1].expandtabs(1)
+    text = lines[finding.span.line].expandtabs(1)
     start = max(finding.span.column - 1, 0)
     if finding.span.end_line == finding.span.line:
         end = max(finding.span.end_column - 1, start + 1)
