@@ -20,7 +20,8 @@ SCHEMA_VERSION = 1
 
 
 def fact(value: object, source: str | None, reason: str | None = None, certain: bool = True) -> dict[str, Any]:
-    return {"value": value, "source": source, "reason": reason, "certain": certain}
+    # str(): a source may be a LazyLine, whose line number JSON would otherwise leave out.
+    return {"value": value, "source": None if source is None else str(source), "reason": reason, "certain": certain}
 
 
 def _setting(setting: Setting) -> dict[str, Any]:

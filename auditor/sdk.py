@@ -138,6 +138,24 @@ class Retry:
         return tuple(call for site in self.sites for call in site.targets)
 
 
+class LazyLine(str):
+    """`constant X on line N`, with N worked out only when the text is shown. A line number costs
+    a position pass over the whole module, which most modules (no findings) never need. The
+    string compares as its label ("constant X"); str() and f-strings give the full text."""
+
+    def __new__(cls, label: str, model: SdkModel, node: cst.CSTNode) -> LazyLine:
+        text = super().__new__(cls, label)
+        text._model = model  # type: ignore[attr-defined]
+        text._node = node  # type: ignore[attr-defined]
+        return text
+
+    def __str__(self) -> str:
+        return f"{str.__str__(self)} on line {self._model.line(self._node)}"  # type: ignore[attr-defined]
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 @dataclass(frozen=True)
 class Known:
     """A value proved from the code, and where it came from ("literal", "constant X on line 3").
@@ -1013,7 +1031,7 @@ class SdkModel:
         inner = self.evaluate(binding.value, depth + 1)
         if not isinstance(inner, Known):
             return inner
-        source = f"{label} on line {self.line(binding.node)}" if inner.source == "literal" else inner.source
+        source = LazyLine(label, self, binding.node) if inner.source == "literal" else inner.source
         return Known(inner.value, source, inner.certain, binding.value)
 
     def _evaluate_binary(self, expr: cst.BinaryOperation, depth: int) -> Known | Unknown:
