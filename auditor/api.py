@@ -78,7 +78,7 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
             results[index] = finish(result, settings)
             continue
         source, could_reference_sdk = prepared
-        key = cache.key(data, settings) if cache is not None and data is not None else None
+        key = cache.key(data, settings) if cache is not None and data is not None else None  # data: for mypy
         cached = cache.get(candidate.path, key, result.path, options.inventory) if cache is not None and key is not None else None
         if cached is not None:
             result.findings, result.inventory = cached

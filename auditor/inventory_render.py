@@ -110,13 +110,11 @@ def _summary_text(report: dict[str, Any]) -> list[str]:
         f"  timeouts: {summary['timeout_set']} set, {summary['timeout_default']} on the 600 s SDK default, "
         f"{summary['timeout_none']} can block forever, {summary['timeout_unknown']} unknown",
     ]
-    for title, key, show in (("longest wall time", "wall_time", show_wall_time), ("most requests", "most_requests", None)):
-        items = summary["longest_wall_time"] if key == "wall_time" else summary["most_requests"]
-        if items:
+    for title, key, show in (("longest wall time", "longest_wall_time", show_wall_time), ("most requests", "most_requests", show_requests)):
+        if summary[key]:
             lines.append(f"  {title}:")
-            for item in items:
-                figure = {**item, "streamed": False}
-                text = show(figure) if show else show_requests(figure)
+            for item in summary[key]:
+                text = show({**item, "streamed": False})
                 lines.append(f"    {text:<28} {item['path']}:{item['line']} {item['operation']}")
     if report["errors"]:
         lines.append(f"  {len(report['errors'])} files could not be read or parsed:")

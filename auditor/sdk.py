@@ -347,6 +347,18 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
 
 
+def own_nodes(node: cst.CSTNode, stop: tuple[type, ...] = ()) -> Iterator[cst.CSTNode]:
+    """Nodes under `node` in its own scope: nested functions, classes and lambdas (and any
+    `stop` types) are yielded but not entered."""
+    boundaries = (cst.FunctionDef, cst.ClassDef, cst.Lambda, *stop)
+    stack = list(child_nodes(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, boundaries):
+            stack.extend(child_nodes(current))
+
+
 class _Collector:
     """Records parents, scopes, bindings, calls, loops and tries in one traversal."""
 
@@ -908,18 +920,7 @@ class SdkModel:
             self._in_progress.discard(function)
 
     def _returns(self, function: cst.FunctionDef) -> list[cst.Return]:
-        return [node for node in self.own_nodes(function.body) if isinstance(node, cst.Return)]
-
-    def own_nodes(self, node: cst.CSTNode, stop: tuple[type, ...] = ()) -> Iterator[cst.CSTNode]:
-        """Nodes under `node` in its own scope: nested functions, classes and lambdas (and any
-        `stop` types) are not entered."""
-        boundaries = (cst.FunctionDef, cst.ClassDef, cst.Lambda, *stop)
-        stack = list(child_nodes(node))
-        while stack:
-            current = stack.pop()
-            yield current
-            if not isinstance(current, boundaries):
-                stack.extend(child_nodes(current))
+        return [node for node in own_nodes(function.body) if isinstance(node, cst.Return)]
 
     def _client_config(self, call: cst.Call, qualname: str | None, parent: ClientSet | None) -> ClientConfig:
         config = self._configs.get(call)
@@ -997,7 +998,7 @@ class SdkModel:
         tests = self._tested_names.get(function)
         if tests is None:
             tests = set()
-            for node in self.own_nodes(function.body):
+            for node in own_nodes(function.body):
                 condition = None
                 if isinstance(node, (cst.If, cst.While, cst.IfExp)):
                     condition = node.test
@@ -1006,7 +1007,7 @@ class SdkModel:
                 elif isinstance(node, cst.BooleanOperation):
                     condition = node
                 if condition is not None:
-                    tests.update(n.value for n in self.own_nodes(condition) if isinstance(n, cst.Name))
+                    tests.update(n.value for n in own_nodes(condition) if isinstance(n, cst.Name))
                     if isinstance(condition, cst.Name):
                         tests.add(condition.value)
             self._tested_names[function] = tests
@@ -1371,7 +1372,7 @@ class SdkModel:
 
     def calls_inside(self, node: cst.CSTNode) -> list[cst.Call]:
         """Calls in `node`'s subtree, not counting the bodies of nested functions and classes."""
-        calls = [n for n in self.own_nodes(node) if isinstance(n, cst.Call)]
+        calls = [n for n in own_nodes(node) if isinstance(n, cst.Call)]
         if isinstance(node, cst.Call):
             calls.append(node)
         order = self._call_order

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from auditor.sdk import Caught, CallSite, FunctionRef, Known, Retry, child_nodes
+from auditor.sdk import Caught, CallSite, FunctionRef, Known, Retry, child_nodes, own_nodes
 
 if TYPE_CHECKING:
     from auditor.sdk import SdkModel
@@ -75,14 +75,7 @@ def _loop_retry(model: SdkModel, loop: cst.For | cst.While) -> Retry | None:
 
 def _own_statements(node: cst.CSTNode, kind: type[cst.CSTNode] | tuple[type[cst.CSTNode], ...]) -> Iterator[cst.CSTNode]:
     """Nodes of `kind` inside `node`, not inside nested loops, functions or classes."""
-    stack = list(child_nodes(node))
-    while stack:
-        child = stack.pop()
-        if isinstance(child, kind):
-            yield child
-        if isinstance(child, (*_SCOPE_BOUNDARIES, cst.For, cst.While)):
-            continue
-        stack.extend(child_nodes(child))
+    return (n for n in own_nodes(node, (cst.For, cst.While)) if isinstance(n, kind))
 
 
 def _catches_call_errors(model: SdkModel, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -152,7 +145,7 @@ def _request_varies(model: SdkModel, loop: cst.For | cst.While, sites: list[Call
     if isinstance(loop, cst.For) and not counter:
         varying |= {n.value for n in _names(loop.target)}
     assignments: list[tuple[set[str], set[str]]] = []  # (targets, names in the value)
-    for node in model.own_nodes(loop.body):
+    for node in own_nodes(loop.body):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATORS:
             if isinstance(node.func.value, cst.Name):
                 varying.add(node.func.value.value)
@@ -320,16 +313,7 @@ def _is_parameter(model: SdkModel, name: cst.Name) -> bool:
 
 def _is_async_generator(function: cst.FunctionDef) -> bool:
     """tenacity cannot retry an async generator: the decorator is inert there."""
-    if function.asynchronous is None:
-        return False
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Yield):
-            return True
-        if not isinstance(node, _SCOPE_BOUNDARIES):
-            stack.extend(child_nodes(node))
-    return False
+    return function.asynchronous is not None and any(isinstance(n, cst.Yield) for n in own_nodes(function.body))
 
 
 def _swallows_everything(model: SdkModel, sites: list[CallSite]) -> bool:
