@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.cache import ResultCache
+from auditor.cache import ResultCache, content_digest
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, analyse, check_bytes, decode, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file
+from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file
+from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
 FILE_TIME_LIMIT = 30.0
+WORKER_RECURSION_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,16 @@ class Outcome:
 @dataclass
 class _Job:
     """A file to analyse. It carries no source text: the worker reads the file again (the OS
-    has it cached), so the parent never holds a whole tree's text at once."""
+    has it cached), so the parent never holds a whole tree's text at once. The worker also
+    repeats the byte-level checks on what it read, in case the file changed in between."""
 
     index: int
     path: Path
     shown: str
-    could_reference_sdk: bool
     settings: Settings
-    key: str | None
-    inventory: bool = False
+    use_prefilter: bool
+    inventory: bool
+    time_limit: float
 
 
 def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
@@ -85,61 +89,72 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
             result.lines = flagged_lines(source, result.findings)
             results[index] = finish(result, settings)
             continue
-        jobs.append(_Job(index, candidate.path, result.path, could_reference_sdk, settings, key, options.inventory))
-    for job, result in zip(jobs, _analyse_all(jobs, options)):
-        if cache is not None and job.key is not None and not result.errors:
-            cache.put(job.path, job.key, result.findings, result.inventory)
+        jobs.append(_Job(index, candidate.path, result.path, settings, options.use_prefilter, options.inventory, options.file_time_limit))
+    for job, (result, digest) in zip(jobs, _analyse_all(jobs, options)):
+        if cache is not None and digest is not None and not result.errors:
+            cache.put(job.path, cache.key_for_digest(digest, job.settings), result.findings, result.inventory)
         results[job.index] = finish(result, job.settings)
     if cache is not None:
         cache.save()
     return [r for r in results if r is not None]
 
 
-def _analyse_all(jobs: list[_Job], options: CheckOptions) -> list[FileResult]:
+def _analyse_all(jobs: list[_Job], options: CheckOptions) -> list[tuple[FileResult, str | None]]:
+    """Every job's result, in order, each analysed in a supervised worker process."""
+    if not jobs:
+        return []
     workers = min(options.jobs or os.cpu_count() or 1, len(jobs))
-    if workers < 2 or len(jobs) < PARALLEL_THRESHOLD:
-        return [_analyse_job(job, options.file_time_limit) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    import libcst  # noqa: F401  imported before forking, so each worker inherits it
+    if len(jobs) < PARALLEL_THRESHOLD:
+        workers = 1
+    # Imported before the fork, so that every worker (and every replacement) starts warm.
+    import libcst  # noqa: F401
 
     import auditor.rule
     import auditor.sdk  # noqa: F401
+    from auditor.supervisor import Supervisor
 
     auditor.rule.all_rules()
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    context = multiprocessing.get_context(method)
-    chunk = max(1, len(jobs) // (workers * 8))
-    limit = options.file_time_limit
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_analyse_job, jobs, [limit] * len(jobs), chunksize=chunk))
+    supervisor = Supervisor(_analyse_job, _lost_job, workers, options.file_time_limit + 1.0)
+    outcomes: list[tuple[FileResult, str | None] | None] = [None] * len(jobs)
+    for index, outcome in supervisor.run(jobs):
+        outcomes[index] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _lost_job(job: _Job, reason: Exception) -> tuple[FileResult, str | None]:
+    return FileResult(job.shown, [parse_error_finding(job.shown, str(reason))]), None
 
 
 class _TimeLimit(BaseException):
     """Not an Exception: the guards around each rule and the parser must not swallow it."""
 
 
-def _analyse_job(job: _Job, limit: float) -> FileResult:
-    """Analyse one file; a file that takes longer than `limit` is reported, not waited for."""
+def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
+    """In a worker: read the file again (the parent keeps no text), analyse it, and return the
+    digest of the bytes actually analysed, which is what the cache must key the result by."""
+    # libcst walks the tree recursively (positions, metadata): a 900-term `+` chain needs more
+    # than Python's default 1,000 frames. A stack overflow here costs only this worker.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), WORKER_RECURSION_LIMIT))
     result = FileResult(job.shown)
-    use_alarm = limit > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    try:
+        data = read_regular_file(job.path)
+    except UnreadableFile as error:  # changed since the parent read it
+        return FileResult(job.shown, [parse_error_finding(job.shown, str(error))]), None
+    use_alarm = job.time_limit > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
-        signal.setitimer(signal.ITIMER_REAL, limit)
+        signal.setitimer(signal.ITIMER_REAL, job.time_limit)
     try:
-        try:
-            source = decode(job.path.read_bytes())
-        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:  # changed since it was read
-            return FileResult(job.shown, [parse_error_finding(job.shown, f"cannot read file: {error}")])
-        analyse(result, source, job.could_reference_sdk, job.settings, job.inventory)
+        prepared = prepare(result, data, job.settings, job.use_prefilter)
+        if prepared is not None:
+            analyse(result, *prepared, job.settings, job.inventory)
     except _TimeLimit:
-        result = FileResult(job.shown, [parse_error_finding(job.shown, f"analysis stopped after {limit:g} s: the file was not checked")])
+        result = FileResult(job.shown, [parse_error_finding(job.shown, f"analysis stopped after {job.time_limit:g} s: the file was not checked")])
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    return result
+    return result, content_digest(data)
 
 
 def _raise_time_limit(signum: int, frame: object) -> None:

@@ -67,11 +67,14 @@ class ResultCache:
 
     def key(self, data: bytes, settings: Settings) -> str:
         """Content hash and settings fingerprint: what an entry must match to be used."""
+        return self.key_for_digest(content_digest(data), settings)
+
+    def key_for_digest(self, digest: str, settings: Settings) -> str:
         settings_key = self._settings_keys.get(settings)
         if settings_key is None:
             settings_key = hashlib.sha256(settings.fingerprint().encode()).hexdigest()[:16]
             self._settings_keys[settings] = settings_key
-        return f"{hashlib.sha256(data).hexdigest()[:32]}:{settings_key}"
+        return f"{digest}:{settings_key}"
 
     def get(self, path: Path, key: str, shown: str, inventory: bool = False) -> tuple[list[Finding], dict[str, Any] | None] | None:
         """The cached findings (and inventory, when asked for and stored) of an unchanged file."""
@@ -124,6 +127,10 @@ def tool_version() -> str:
         stat = source.stat()
         digest.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def _entry_name(path: Path) -> str:

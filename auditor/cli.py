@@ -19,6 +19,47 @@ from auditor import __version__
 from auditor.config import OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C, raised instead of KeyboardInterrupt so that click does not print its own line."""
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise _Interrupted
+
+
+def entry() -> None:
+    """The `auditor` command: click's own handling, except that a crash exits 3 with one line
+    (an uncaught exception would exit 1, which reads as "findings") and Ctrl-C exits 130."""
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        main.main(prog_name="auditor", standalone_mode=False)
+    except (_Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("auditor: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.exceptions.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # a bug in auditor: say where, never pretend it is a finding
+        click.echo(f"auditor: internal error: {_crash_report(error)}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_CLEAN)
+
+
+def _crash_report(error: Exception) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if f"{os.sep}auditor{os.sep}" in frame.filename] or frames
+    where = f" (at {Path(ours[-1].filename).name}:{ours[-1].lineno})" if ours else ""
+    detail = " ".join(str(error).split())[:300]
+    return f"{type(error).__name__}: {detail}{where}; please report this"
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

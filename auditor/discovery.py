@@ -22,10 +22,13 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file to check, or a path that could not be walked (`error` set)."""
+    """A file to check, or a path that could not be walked (`error` set).
+
+    `real` is the path with every symlink resolved: two names for one file are checked once."""
 
     path: Path
     error: str | None = None
+    real: str = ""
 
 
 @lru_cache(maxsize=None)
@@ -86,25 +89,36 @@ def discover(
     settings_for: Callable[[Path], Settings],
     force_exclude: bool = False,
 ) -> list[Candidate]:
-    """Every file to check under `paths`, sorted and without duplicates."""
-    found: dict[Path, Candidate] = {}
+    """Every file to check under `paths`, sorted, each real file once.
+
+    Directory symlinks are followed once: a loop (`a/b -> ..`) or a second link to a directory
+    already walked adds nothing."""
+    found: dict[str, Candidate] = {}
     ignores = _GitIgnores()
+    walked: set[tuple[int, int]] = set()
     for given in paths:
         if given.is_dir():
             if force_exclude and is_excluded(given, settings_for(given)):
                 continue
-            for candidate in _walk(given, settings_for, ignores):
-                found.setdefault(candidate.path, candidate)
+            for candidate in _walk(given, settings_for, ignores, walked):
+                _keep(found, candidate)
         elif given.exists() or given.is_symlink():
             if force_exclude and is_excluded(given, settings_for(given)):
                 continue
-            found.setdefault(given, Candidate(given))
+            _keep(found, Candidate(given, real=os.path.realpath(given)))
         else:
-            found.setdefault(given, Candidate(given, "no such file or directory"))
+            found.setdefault(os.path.abspath(given), Candidate(given, "no such file or directory"))
     return sorted(found.values(), key=lambda c: c.path.as_posix())
 
 
-def _walk(root: Path, settings_for: Callable[[Path], Settings], ignores: _GitIgnores) -> Iterator[Candidate]:
+def _keep(found: dict[str, Candidate], candidate: Candidate) -> None:
+    """One candidate per real file, named by its own path rather than a symlink's when both are met."""
+    kept = found.get(candidate.real)
+    if kept is None or (os.path.abspath(kept.path) != kept.real and os.path.abspath(candidate.path) == candidate.real):
+        found[candidate.real] = candidate
+
+
+def _walk(root: Path, settings_for: Callable[[Path], Settings], ignores: _GitIgnores, walked: set[tuple[int, int]]) -> Iterator[Candidate]:
     resolved = root.resolve()
     stack = []
     for directory in resolved.parents:
@@ -116,20 +130,29 @@ def _walk(root: Path, settings_for: Callable[[Path], Settings], ignores: _GitIgn
         if (directory / ".git").exists():
             break  # .gitignore files above the repository do not apply to it
     stack.reverse()
-    yield from _walk_directory(str(root), str(resolved), settings_for, ignores, stack)
+    yield from _walk_directory(str(root), str(resolved), settings_for, ignores, stack, walked)
 
 
 def _walk_directory(
-    directory: str, real: str, settings_for: Callable[[Path], Settings], ignores: _GitIgnores, stack: list[str]
+    directory: str,
+    real: str,
+    settings_for: Callable[[Path], Settings],
+    ignores: _GitIgnores,
+    stack: list[str],
+    walked: set[tuple[int, int]],
 ) -> Iterator[Candidate]:
     """Walk with plain strings: pathlib costs more than the whole check of a file that does
     not mention the SDK. Directories already passed the exclude test on the way down, so each
     entry is tested on its own path only."""
     try:
+        identity = os.stat(real)
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as error:
         yield Candidate(Path(directory), f"cannot read directory: {error.strerror or error}")
         return
+    if (identity.st_dev, identity.st_ino) in walked:
+        return
+    walked.add((identity.st_dev, identity.st_ino))
     if real not in stack and os.path.isfile(os.path.join(real, ".gitignore")):
         stack = [*stack, real]
     settings = settings_for(Path(directory))
@@ -145,7 +168,9 @@ def _walk_directory(
         if spec.match_file(relative + "/" if is_dir else relative) or ignores.ignored(absolute, is_dir, stack):
             continue
         path = os.path.join(directory, entry.name)
+        if entry.is_symlink():
+            absolute = os.path.realpath(absolute)
         if is_dir:
-            yield from _walk_directory(path, absolute, settings_for, ignores, stack)
+            yield from _walk_directory(path, absolute, settings_for, ignores, stack, walked)
         elif entry.name.endswith(PYTHON_SUFFIXES):
-            yield Candidate(Path(path))
+            yield Candidate(Path(path), real=absolute)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.config import Settings
+from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding, Severity, Span
 from auditor.rule import Rule, all_rules
 from auditor.suppression import Suppressions, parse_suppressions
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from auditor.sdk import SdkModel
 
 PARSE_ERROR = "ANT000"
+# Larger sources are reported, not parsed: libcst needs seconds and gigabytes per 100,000 lines.
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
 UNUSED_SUPPRESSION = "ANT001"
 
 
@@ -123,9 +126,9 @@ def decode(data: bytes) -> str:
 def read_file(path: Path) -> tuple[FileResult, bytes | None]:
     shown = display_path(path)
     try:
-        return FileResult(shown), path.read_bytes()
-    except OSError as error:
-        return FileResult(shown, [parse_error_finding(shown, f"cannot read file: {error.strerror or error}")]), None
+        return FileResult(shown), read_regular_file(path)
+    except UnreadableFile as error:
+        return FileResult(shown, [parse_error_finding(shown, str(error))]), None
 
 
 def finish(result: FileResult, settings: Settings) -> FileResult:
@@ -169,6 +172,11 @@ def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: 
     could_reference_sdk = trigger_pattern(settings).search(data) is not None
     if use_prefilter and not could_reference_sdk:
         return None
+    if len(data) > MAX_SOURCE_BYTES:
+        if could_reference_sdk:
+            size = f"{len(data) / 1024**2:.1f} MiB"
+            result.findings.append(parse_error_finding(path, f"file too large to analyse safely ({size}, the limit is {MAX_SOURCE_BYTES // 1024**2} MiB): the file was not checked"))
+        return None
     return source, could_reference_sdk
 
 
@@ -176,6 +184,16 @@ def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings
     """Parse once, build the SDK model once, run every selected rule on it (and, for
     `auditor inventory`, read the inventory from the same model)."""
     path = result.path
+    from auditor.prescreen import screen
+
+    refused = screen(source)
+    if refused is not None:
+        # Like a syntax error: none of our business in a file that cannot reference the SDK.
+        if could_reference_sdk:
+            message, line = refused
+            result.findings.append(parse_error_finding(path, message, line))
+            result.lines = flagged_lines(source, result.findings)
+        return
     module = _parse(result, source, could_reference_sdk)
     if module is None:
         return
@@ -246,7 +264,7 @@ def _syntax_error(path: str, source: str, error: Exception) -> Finding:
     try:
         compile(source, path, "exec", dont_inherit=True)  # compiles, never runs
     except SyntaxError as python_error:
-        line, column = python_error.lineno or 1, python_error.offset or 1
+        line, column = _within(source, python_error.lineno, python_error.offset)
         return parse_error_finding(path, f"syntax error: {python_error.msg}", line, column)
     except (ValueError, RecursionError, MemoryError):
         pass
@@ -255,7 +273,17 @@ def _syntax_error(path: str, source: str, error: Exception) -> Finding:
     line, column = (int(where[1]), int(where[2])) if where else (getattr(error, "editor_line", 1), getattr(error, "editor_column", 1))
     detail = text[where.end() :] if where else text
     message = f"valid Python that libcst cannot parse, so the file was not checked ({detail})"
-    return parse_error_finding(path, message, line, column)
+    return parse_error_finding(path, message, *_within(source, line, column))
+
+
+def _within(source: str, line: int | None, column: int | None) -> tuple[int, int]:
+    """A parser's position made safe to show: 1-based, on a line the file has, at most one
+    column past its end. (libcst reports column 0 and a line past the end for a missing
+    newline at EOF; SARIF viewers reject such regions.)"""
+    lines = source.splitlines() or [""]
+    line = min(max(line or 1, 1), len(lines))
+    column = min(max(column or 1, 1), len(lines[line - 1]) + 1)
+    return line, column
 
 
 def _one_line(error: object) -> str:

@@ -122,8 +122,19 @@ def test_deeply_nested_expression_is_a_finding_not_a_crash(here: Path) -> None:
     (here / "deep.py").write_text(f"import anthropic\nc = anthropic.Anthropic(timeout=None)\nN = {terms}\n")
     code, lines, err = concise("deep.py")
     assert err == ""
-    # libcst computes positions recursively and gives up on a 3,000-deep expression.
-    assert (code, lines) == (1, ["deep.py:1:1: ANT000 too deeply nested to analyse"])
+    # libcst is quadratic on long operator chains: the pre-screen refuses it before parsing.
+    deep = "an expression nested or chained deeper than 1,000 levels (too deep for the parser to handle safely): the file was not parsed"
+    assert (code, lines) == (1, [f"deep.py:3:1: ANT000 {deep}"])
+
+
+def test_long_but_real_expression_is_analysed(here: Path) -> None:
+    """A 900-term chain is below the pre-screen's limit: the workers' deeper stack analyses it."""
+    terms = " + ".join(["1"] * 900)
+    (here / "long.py").write_text(f"import anthropic\nc = anthropic.Anthropic(timeout=None)\nN = {terms}\n")
+    code, lines, err = concise("long.py")
+    assert err == ""
+    disabled = "timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever. Set a finite timeout such as timeout=60.0, and stream long generations"
+    assert (code, lines) == (1, [f"long.py:2:33: ANT402 {disabled}"])
 
 
 def test_utf16_is_named(here: Path) -> None:
