@@ -17,7 +17,7 @@ from pathlib import Path
 from auditor.cache import ResultCache
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, analyse, check_bytes, decode, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file
+from auditor.engine import FileResult, analyse, check_bytes, decode, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file, trigger_pattern
 from auditor.findings import Finding
 
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -169,3 +169,15 @@ def check_source(source: str, settings: Settings | None = None, path: str = "exa
     if result.errors:
         raise RuntimeError("; ".join(result.errors))
     return sorted(result.findings, key=lambda f: f.sort_key)
+
+
+def check_text(text: str, path: Path, settings: Settings) -> FileResult:
+    """Check an editor's unsaved buffer as if it were the file at `path` (`auditor server`).
+
+    The text is already decoded (a coding cookie in it no longer applies), so it skips the
+    byte-level checks; the prefilter, suppressions and per-file ignores apply as in a check."""
+    result = FileResult(display_path(path))
+    source = text[1:] if text.startswith("\ufeff") else text
+    if trigger_pattern(settings).search(source.encode("utf-8", "surrogatepass")):
+        analyse(result, source, True, settings)
+    return finish(result, settings)
