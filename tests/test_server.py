@@ -184,6 +184,16 @@ def test_exit_without_shutdown_exits_1(project: Path, start: Any) -> None:
     client.end_of_output()
 
 
+def test_the_server_ends_when_the_editor_goes_away(project: Path, start: Any) -> None:
+    """An editor that dies closes the pipe without shutdown or exit: the server must not linger."""
+    client = start()
+    _initialize(client, project)
+    assert client.process.stdin is not None
+    client.process.stdin.close()
+    assert client.wait() == 1
+    client.end_of_output()
+
+
 def test_logs_go_to_stderr_and_only_protocol_to_stdout(project: Path, start: Any) -> None:
     client = start("--log-level", "debug")
     _initialize(client, project)
