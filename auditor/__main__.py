@@ -1,3 +1,4 @@
 from auditor.cli import entry
 
-entry()
+if __name__ == "__main__":  # not when multiprocessing imports it in a spawned worker
+    entry()

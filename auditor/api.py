@@ -18,9 +18,10 @@ from pathlib import Path
 from auditor.cache import ResultCache, content_digest
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file
+from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file, trigger_pattern
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
+from auditor.supervisor import Supervisor
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -63,6 +64,7 @@ class _Job:
     use_prefilter: bool
     inventory: bool
     time_limit: float
+    text: str | None = None  # an editor's buffer, checked instead of the file on disk
 
 
 def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
@@ -106,19 +108,24 @@ def _analyse_all(jobs: list[_Job], options: CheckOptions) -> list[tuple[FileResu
     workers = min(options.jobs or os.cpu_count() or 1, len(jobs))
     if len(jobs) < PARALLEL_THRESHOLD:
         workers = 1
-    # Imported before the fork, so that every worker (and every replacement) starts warm.
+    outcomes: list[tuple[FileResult, str | None] | None] = [None] * len(jobs)
+    with analysis_supervisor(workers, options.file_time_limit) as supervisor:
+        for index, outcome in supervisor.run(jobs):
+            outcomes[index] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def analysis_supervisor(workers: int = 1, time_limit: float = FILE_TIME_LIMIT, start_method: str | None = None) -> Supervisor[_Job, tuple[FileResult, str | None]]:
+    """Workers that analyse files. With the default start method (fork where there is one),
+    everything the analysis needs is imported first, so every worker and every replacement
+    starts warm; a threaded caller such as the language server asks for "spawn" instead."""
     import libcst  # noqa: F401
 
     import auditor.rule
     import auditor.sdk  # noqa: F401
-    from auditor.supervisor import Supervisor
 
     auditor.rule.all_rules()
-    supervisor = Supervisor(_analyse_job, _lost_job, workers, options.file_time_limit + 1.0)
-    outcomes: list[tuple[FileResult, str | None] | None] = [None] * len(jobs)
-    for index, outcome in supervisor.run(jobs):
-        outcomes[index] = outcome
-    return [outcome for outcome in outcomes if outcome is not None]
+    return Supervisor(_analyse_job, _lost_job, workers, time_limit + 1.0, start_method=start_method)
 
 
 def _lost_job(job: _Job, reason: Exception) -> tuple[FileResult, str | None]:
@@ -136,16 +143,19 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
     # than Python's default 1,000 frames. A stack overflow here costs only this worker.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), WORKER_RECURSION_LIMIT))
     result = FileResult(job.shown)
-    try:
-        data = read_regular_file(job.path)
-    except UnreadableFile as error:  # changed since the parent read it
-        return FileResult(job.shown, [parse_error_finding(job.shown, str(error))]), None
+    if job.text is not None:
+        data = b""
+    else:
+        try:
+            data = read_regular_file(job.path)
+        except UnreadableFile as error:  # changed since the parent read it
+            return FileResult(job.shown, [parse_error_finding(job.shown, str(error))]), None
     use_alarm = job.time_limit > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
         signal.setitimer(signal.ITIMER_REAL, job.time_limit)
     try:
-        prepared = prepare(result, data, job.settings, job.use_prefilter)
+        prepared = prepare(result, data, job.settings, job.use_prefilter) if job.text is None else _prepare_text(job.text, job.settings)
         if prepared is not None:
             analyse(result, *prepared, job.settings, job.inventory)
     except _TimeLimit:
@@ -154,7 +164,16 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    return result, content_digest(data)
+    return result, content_digest(data) if job.text is None else None
+
+
+def _prepare_text(text: str, settings: Settings) -> tuple[str, bool] | None:
+    """A buffer is already decoded (a coding cookie in it no longer applies): only the BOM and
+    the prefilter remain of the byte-level checks."""
+    source = text[1:] if text.startswith("\ufeff") else text
+    if trigger_pattern(settings).search(source.encode("utf-8", "surrogatepass")) is None:
+        return None
+    return source, True
 
 
 def _raise_time_limit(signum: int, frame: object) -> None:
@@ -184,3 +203,12 @@ def check_source(source: str, settings: Settings | None = None, path: str = "exa
     if result.errors:
         raise RuntimeError("; ".join(result.errors))
     return sorted(result.findings, key=lambda f: f.sort_key)
+
+
+def check_text(text: str, path: Path, settings: Settings, supervisor: Supervisor[_Job, tuple[FileResult, str | None]]) -> FileResult:
+    """Check an editor's unsaved buffer as if it were the file at `path` (`auditor server`),
+    in `supervisor`'s worker: a buffer that crashes the parser costs its diagnostics, not the
+    server. Suppressions and per-file ignores apply as in a check."""
+    job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, text)
+    [(_, (result, _))] = supervisor.run([job])
+    return finish(result, settings)

@@ -2,7 +2,7 @@
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 3 internal error.
 Nothing heavy is imported here: libcst only when a file needs parsing, anthropic only by
-live-check.
+live-check, pygls only by server.
 """
 
 from __future__ import annotations
@@ -363,6 +363,19 @@ def inventory(
     _write(text, output_file)
     _report_errors([e for r in results for e in r.errors])
     sys.exit(EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--log-level", type=click.Choice(["error", "warning", "info", "debug"]), default="warning", show_default=True, help="What to log on standard error.")
+def server(log_level: str) -> None:
+    """Run the language server on standard input and output, for editors."""
+    try:
+        from auditor.lsp_server import serve
+    except ModuleNotFoundError as error:  # pygls is the `lsp` extra
+        if (error.name or "").partition(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        _fail("auditor server needs pygls: pip install 'auditor[lsp]'")
+    sys.exit(serve(log_level))
 
 
 @main.command()

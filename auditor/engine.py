@@ -262,7 +262,9 @@ def _syntax_error(path: str, source: str, error: Exception) -> Finding:
     """Python's own message and position for a real syntax error; libcst's for a file only
     libcst rejects (CPython's parser accepts a few forms libcst's grammar does not)."""
     try:
-        compile(source, path, "exec", dont_inherit=True)  # compiles, never runs
+        # Compiles, never runs. Not under the file's name: CPython would measure the error's
+        # column on the line it reads from that file, not on `source` (an editor's unsaved buffer).
+        compile(source, "<auditor>", "exec", dont_inherit=True)
     except SyntaxError as python_error:
         line, column = _within(source, python_error.lineno, python_error.offset)
         return parse_error_finding(path, f"syntax error: {python_error.msg}", line, column)

@@ -51,23 +51,27 @@ class Supervisor(Generic[Task, Result]):
         workers: int = 1,
         time_limit: float = 30.0,
         memory_limit: int | None = MEMORY_LIMIT,
+        start_method: str | None = None,
     ) -> None:
         self.work = work
         self.lost = lost
         self.size = max(1, workers)
         self.time_limit = time_limit
         self.memory_limit = memory_limit
+        self.workers: list[_Worker] = []
         import multiprocessing
 
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        method = start_method or ("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         self.context: Any = multiprocessing.get_context(method)  # its Process class depends on the method
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Result]]:
-        """(index, result) for each task, in the order they finish."""
+        """(index, result) for each task, in the order they finish. Workers outlive the call
+        (see close()), unless the call is interrupted: then they are killed."""
         pending = deque(range(len(tasks)))
-        workers: list[_Worker] = []
+        workers = self.workers
+        finished = False
         try:
-            for _ in range(min(self.size, len(tasks))):
+            while len(workers) < min(self.size, len(tasks)):
                 workers.append(self._start())
             while pending or any(w.task is not None for w in workers):
                 for worker in workers:
@@ -90,9 +94,22 @@ class Supervisor(Generic[Task, Result]):
                     if not worker.process.is_alive():
                         workers[workers.index(worker)] = self._start()
                     yield index, outcome
+            finished = True
         finally:
-            for worker in workers:
-                self._stop(worker, gently=True)
+            if not finished:
+                self.close()
+
+    def close(self) -> None:
+        """Stop every worker: a gentle word first, then a kill."""
+        for worker in self.workers:
+            self._stop(worker, gently=True)
+        self.workers.clear()
+
+    def __enter__(self) -> Supervisor[Task, Result]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
