@@ -19,6 +19,7 @@ import pytest
 
 from auditor.engine import _within
 from auditor.supervisor import Supervisor, WorkerLost
+from hostile_inputs import EXPECTED_HOSTILE, build_hostile_tree
 
 
 def _work(task: str) -> str:
@@ -74,40 +75,9 @@ def test_positions_are_clamped_into_the_file() -> None:
     assert _within(source, 1, 5) == (1, 5)
 
 
-def _hostile_tree(root: Path) -> None:
-    """The issue's reproducers, beside good files whose findings must all survive."""
-    (root / "deep").mkdir()
-    deep = root / "deep"
-    sdk = "import anthropic\n"
-    (deep / "and_chain.py").write_text(sdk + "x = " + " and ".join(["a"] * 10_000) + "\n")
-    (deep / "parens.py").write_text(sdk + "x = " + "(" * 1300 + "1" + ")" * 1300 + "\n")
-    (deep / "if_else.py").write_text(sdk + "x = " + " if a else ".join(["1"] * 24_000) + "\n")
-    (deep / "plus.py").write_text(sdk + "x = " + " + ".join(["1"] * 20_000) + "\n")
-    (deep / "continued.py").write_text(sdk + "x = 1 " + "+ 1 \\\n" * 3000 + "\n")
-    (deep / "huge.py").write_text(sdk + "# padding\n" * 250_000)
-    (root / "binary.py").write_bytes(b"import anthropic\x00\xff")
-    os.mkfifo(root / "fifo.py")
-    (root / "zero.py").symlink_to("/dev/zero")
-    (root / "loop").symlink_to(".")
-    for n in range(20):
-        (root / f"good_{n:02}.py").write_text(sdk + f"client_{n} = anthropic.Anthropic(timeout=None)\n")
-
-
-EXPECTED_HOSTILE = [
-    "binary.py:1:1: ANT000 binary file (contains NUL bytes), not Python source",
-    "deep/and_chain.py:2:1: ANT000 an expression nested or chained deeper than 1,000 levels (too deep for the parser to handle safely): the file was not parsed",
-    "deep/continued.py:2:1: ANT000 an expression nested or chained deeper than 1,000 levels (too deep for the parser to handle safely): the file was not parsed",
-    "deep/huge.py:1:1: ANT000 file too large to analyse safely (2.4 MiB, the limit is 2 MiB): the file was not checked",
-    "deep/if_else.py:2:1: ANT000 an expression nested or chained deeper than 1,000 levels (too deep for the parser to handle safely): the file was not parsed",
-    "deep/parens.py:2:1: ANT000 brackets nested deeper than 200 levels: the file was not parsed",
-    "deep/plus.py:2:1: ANT000 an expression nested or chained deeper than 1,000 levels (too deep for the parser to handle safely): the file was not parsed",
-    "fifo.py:1:1: ANT000 not a regular file (a FIFO): not read",
-]
-
-
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_hostile_tree_end_to_end(tmp_path: Path, jobs: str) -> None:
-    _hostile_tree(tmp_path)
+    build_hostile_tree(tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "auditor", "check", "--no-cache", "--jobs", jobs, "--output-format", "concise", "-q", "."],
         cwd=tmp_path,
