@@ -83,12 +83,12 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
         if prepared is None:
             results[index] = finish(result, settings)
             continue
-        source, could_reference_sdk = prepared
+        source, could_reference_sdk, notebook = prepared
         key = cache.key(data, settings) if cache is not None and data is not None else None  # data: for mypy
         cached = cache.get(candidate.path, key, result.path, options.inventory) if cache is not None and key is not None else None
         if cached is not None:
             result.findings, result.inventory = cached
-            result.lines = flagged_lines(source, result.findings)
+            result.lines = flagged_lines(notebook.original if notebook else source, result.findings)
             results[index] = finish(result, settings)
             continue
         jobs.append(_Job(index, candidate.path, result.path, settings, options.use_prefilter, options.inventory, options.file_time_limit))
@@ -157,7 +157,8 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
     try:
         prepared = prepare(result, data, job.settings, job.use_prefilter) if job.text is None else _prepare_text(job.text, job.settings)
         if prepared is not None:
-            analyse(result, *prepared, job.settings, job.inventory)
+            source, could_reference_sdk, notebook = prepared
+            analyse(result, source, could_reference_sdk, job.settings, job.inventory, notebook)
     except _TimeLimit:
         result = FileResult(job.shown, [parse_error_finding(job.shown, f"analysis stopped after {job.time_limit:g} s: the file was not checked")])
     finally:
@@ -167,13 +168,13 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
     return result, content_digest(data) if job.text is None else None
 
 
-def _prepare_text(text: str, settings: Settings) -> tuple[str, bool] | None:
+def _prepare_text(text: str, settings: Settings) -> tuple[str, bool, None] | None:
     """A buffer is already decoded (a coding cookie in it no longer applies): only the BOM and
     the prefilter remain of the byte-level checks."""
     source = text[1:] if text.startswith("\ufeff") else text
     if trigger_pattern(settings).search(source.encode("utf-8", "surrogatepass")) is None:
         return None
-    return source, True
+    return source, True, None
 
 
 def _raise_time_limit(signum: int, frame: object) -> None:

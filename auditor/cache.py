@@ -19,7 +19,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.config import Settings
-from auditor.findings import Edit, Finding, Fix, Severity, Span
+from auditor.findings import CellLocation, Edit, Finding, Fix, Severity, Span
 
 CACHE_DIR_NAME = ".auditor_cache"
 CACHE_FILE = "results.json"
@@ -147,6 +147,8 @@ def _record(finding: Finding) -> dict[str, Any]:
         "span": [span.line, span.column, span.end_line, span.end_column],
         "context": finding.context,
     }
+    if finding.cell is not None:
+        record["cell"] = [finding.cell.number, *_span_list(finding.cell.span), *_span_list(finding.cell.file_span)]
     if finding.fix is not None:
         record["fix"] = {
             "message": finding.fix.message,
@@ -166,6 +168,10 @@ def _finding(record: dict[str, Any], shown: str) -> Finding:
         raw = record["fix"]
         edits = tuple(Edit(Span(*edit[:4]), edit[4]) for edit in raw["edits"])
         fix = Fix(raw["message"], edits, raw["safe"])
+    cell = None
+    if "cell" in record:
+        number, *spans = record["cell"]
+        cell = CellLocation(number, Span(*spans[:4]), Span(*spans[4:]))
     return Finding(
         record["code"],
         record["name"],
@@ -175,6 +181,7 @@ def _finding(record: dict[str, Any], shown: str) -> Finding:
         Span(*record["span"]),
         fix,
         context=record["context"],
+        cell=cell,
     )
 
 

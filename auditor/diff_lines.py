@@ -84,7 +84,7 @@ def touches_changed_lines(finding: Finding, changed: ChangedLines) -> bool:
         return False
     if finding.code in WHOLE_FILE_CODES:
         return True
-    span = finding.span
+    span = finding.file_span  # a notebook's finding: the lines of its JSON that hold the code
     last = span.end_line - 1 if span.end_line > span.line and span.end_column == 1 else span.end_line
     return any(line in lines for line in range(span.line, max(last, span.line) + 1))
 

@@ -18,6 +18,8 @@ import pathspec
 from auditor.config import Settings
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+# What a directory walk checks: Python files and Jupyter notebooks.
+CHECKED_SUFFIXES = (*PYTHON_SUFFIXES, ".ipynb")
 
 
 @dataclass(frozen=True)
@@ -172,5 +174,5 @@ def _walk_directory(
             absolute = os.path.realpath(absolute)
         if is_dir:
             yield from _walk_directory(path, absolute, settings_for, ignores, stack, walked)
-        elif entry.name.endswith(PYTHON_SUFFIXES):
+        elif entry.name.endswith(CHECKED_SUFFIXES):
             yield Candidate(Path(path), real=absolute)

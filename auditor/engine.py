@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.config import Settings
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding, Severity, Span
+from auditor.notebook import Notebook, NotebookError, is_notebook, read_notebook
 from auditor.rule import Rule, all_rules
 from auditor.suppression import Suppressions, parse_suppressions
 
@@ -123,6 +124,16 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def source_of(path: str, data: bytes) -> tuple[str, Notebook | None]:
+    """The Python text to analyse: the file decoded, or a notebook's code cells (with the
+    notebook, to place findings in their cells). Raises NotebookError, SyntaxError,
+    UnicodeDecodeError or LookupError for bytes that are neither."""
+    if is_notebook(path):
+        notebook = read_notebook(data)
+        return notebook.source, notebook
+    return decode(data), None
+
+
 def read_file(path: Path) -> tuple[FileResult, bytes | None]:
     shown = display_path(path)
     try:
@@ -151,38 +162,66 @@ def flagged_lines(source: str, findings: list[Finding]) -> dict[int, str] | None
 def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> None:
     prepared = prepare(result, data, settings, use_prefilter)
     if prepared is not None:
-        analyse(result, *prepared, settings)
+        source, could_reference_sdk, notebook = prepared
+        analyse(result, source, could_reference_sdk, settings, notebook=notebook)
 
 
-def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> tuple[str, bool] | None:
+def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> tuple[str, bool, Notebook | None] | None:
     """The byte-level checks: binary, encoding, and the prefilter. Returns (source, whether it can
-    reference the SDK) when the file must be parsed, None when its result is already final."""
+    reference the SDK, the notebook if it is one) when the file must be parsed, None when its
+    result is already final."""
     path = result.path
+    kind = "a notebook" if is_notebook(path) else "Python source"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        result.findings.append(parse_error_finding(path, "UTF-16 encoded: Python source must be UTF-8 (or declare its encoding)"))
+        result.findings.append(parse_error_finding(path, f"UTF-16 encoded: {kind} must be UTF-8 (or declare its encoding)"))
         return None
     if b"\x00" in data:
-        result.findings.append(parse_error_finding(path, "binary file (contains NUL bytes), not Python source"))
+        result.findings.append(parse_error_finding(path, f"binary file (contains NUL bytes), not {kind}"))
         return None
+    trigger = trigger_pattern(settings)
+    could_reference_sdk = trigger.search(data) is not None
+    if use_prefilter and not could_reference_sdk and is_notebook(path):
+        return None  # not even read as JSON: nothing in it names the SDK
     try:
-        source = decode(data)
+        source, notebook = source_of(path, data)
+    except NotebookError as error:
+        # Like a syntax error: reported when the notebook could reference the SDK.
+        if could_reference_sdk:
+            result.findings.append(parse_error_finding(path, f"not a valid notebook: {error.reason}", error.line, error.column))
+        return None
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         result.findings.append(parse_error_finding(path, f"cannot decode file: {_one_line(error)}"))
         return None
-    could_reference_sdk = trigger_pattern(settings).search(data) is not None
+    if notebook is not None:  # the bytes include outputs: what counts is the code
+        could_reference_sdk = could_reference_sdk and trigger.search(source.encode()) is not None
     if use_prefilter and not could_reference_sdk:
         return None
-    if len(data) > MAX_SOURCE_BYTES:
+    size = len(data) if notebook is None else len(source.encode())  # a notebook's outputs are never parsed
+    if size > MAX_SOURCE_BYTES:
         if could_reference_sdk:
-            size = f"{len(data) / 1024**2:.1f} MiB"
-            result.findings.append(parse_error_finding(path, f"file too large to analyse safely ({size}, the limit is {MAX_SOURCE_BYTES // 1024**2} MiB): the file was not checked"))
+            size_text = f"{size / 1024**2:.1f} MiB"
+            result.findings.append(parse_error_finding(path, f"file too large to analyse safely ({size_text}, the limit is {MAX_SOURCE_BYTES // 1024**2} MiB): the file was not checked"))
         return None
-    return source, could_reference_sdk
+    return source, could_reference_sdk, notebook
 
 
-def analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool = False) -> None:
+def analyse(
+    result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool = False, notebook: Notebook | None = None
+) -> None:
     """Parse once, build the SDK model once, run every selected rule on it (and, for
-    `auditor inventory`, read the inventory from the same model)."""
+    `auditor inventory`, read the inventory from the same model). A notebook's findings and
+    inventory are then placed in their cells."""
+    _analyse(result, source, could_reference_sdk, settings, inventory)
+    if notebook is not None:
+        result.findings = notebook.locate(result.findings)
+        result.lines = flagged_lines(notebook.original, result.findings)
+        if result.inventory is not None:
+            from auditor.inventory import place_in_cells
+
+            place_in_cells(result.inventory, notebook)
+
+
+def _analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool) -> None:
     path = result.path
     from auditor.prescreen import screen
 

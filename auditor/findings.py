@@ -39,7 +39,21 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class CellLocation:
+    """Where a finding in a Jupyter notebook sits: the cell (1-based among all the notebook's
+    cells, as ruff and notebook editors count them), the span inside that cell, and the span in
+    the `.ipynb` file's own text (its JSON), for tools that open the file as text."""
+
+    number: int
+    span: Span
+    file_span: Span
+
+
+@dataclass(frozen=True)
 class Finding:
+    """One problem. `span` is in the analysed source: the file itself, or for a notebook its
+    code cells joined in order; `cell` then says where that is in the notebook."""
+
     code: str
     name: str
     severity: Severity
@@ -49,6 +63,24 @@ class Finding:
     fix: Fix | None = None
     # Text the baseline fingerprints with: the flagged code, normalised, and its enclosing function.
     context: str = field(default="", compare=False)
+    cell: CellLocation | None = None
+
+    @property
+    def location(self) -> Span:
+        """The span a reader is shown: inside the cell for a notebook."""
+        return self.cell.span if self.cell is not None else self.span
+
+    @property
+    def file_span(self) -> Span:
+        """The span in the file's own text: what CI annotations and diffs point at."""
+        return self.cell.file_span if self.cell is not None else self.span
+
+    @property
+    def cell_label(self) -> str:
+        """`cell 3:2:5` (cell, line, column) for a notebook finding, else empty."""
+        if self.cell is None:
+            return ""
+        return f"cell {self.cell.number}:{self.cell.span.line}:{self.cell.span.column}"
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

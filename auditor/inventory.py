@@ -8,12 +8,14 @@ reason, never a guess: `{"value": null, "source": null, "reason": "..."}`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from auditor.findings import Finding
+    from auditor.notebook import Notebook
     from auditor.sdk import ClientConfig, Known, SdkCall, SdkModel, Setting, Unknown
 
 SCHEMA_VERSION = 1
@@ -155,6 +157,40 @@ def _attach_findings(model: SdkModel, clients: list[dict[str, Any]], calls: list
         row["findings"].sort()
 
 
+def place_in_cells(part: dict[str, Any], notebook: Notebook) -> None:
+    """A notebook's rows: each line becomes the line inside its cell, with a `cell` key beside
+    it (`derived_from_cells` beside `derived_from_lines`), and the facts' sources and reasons
+    ("constant TIMEOUT on line 3") name the notebook's lines."""
+    place = notebook.place
+
+    def move(item: dict[str, Any]) -> None:
+        item["cell"], item["line"] = place(item["line"])
+
+    for row in part["clients"]:
+        move(row)
+        if row["derived_from_lines"]:
+            placed = [place(line) for line in row["derived_from_lines"]]
+            row["derived_from_lines"] = [line for _, line in placed]
+            row["derived_from_cells"] = [cell for cell, _ in placed]
+    for row in part["calls"]:
+        move(row)
+        for item in (*row["clients"], *row["retries"], *row["handlers"]):
+            move(item)
+    _retell_facts(part, notebook.retell)
+
+
+def _retell_facts(value: Any, retell: Callable[[str], str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("source", "reason") and isinstance(item, str):
+                value[key] = retell(item)
+            else:
+                _retell_facts(item, retell)
+    elif isinstance(value, list):
+        for item in value:
+            _retell_facts(item, retell)
+
+
 def _index(index: dict[int, list[Any]], span: tuple[int, int, int, int], row: dict[str, Any]) -> None:
     for line in range(span[0], span[2] + 1):
         index.setdefault(line, []).append((span, row))
@@ -173,13 +209,20 @@ def build_report(files: list[dict[str, Any]], errors: list[Finding], sort: str =
         "version": SCHEMA_VERSION,
         "clients": clients,
         "calls": calls,
-        "errors": [{"path": e.path, "line": e.span.line, "message": e.message} for e in errors],
+        "errors": [_error(e) for e in errors],
         "summary": summarize(clients, calls),
     }
 
 
+def _error(finding: Finding) -> dict[str, Any]:
+    row: dict[str, Any] = {"path": finding.path, "line": finding.location.line, "message": finding.message}
+    if finding.cell is not None:
+        row["cell"] = finding.cell.number
+    return row
+
+
 def _sort_key(sort: str) -> Any:
-    location = lambda row: (row["path"], row["line"], row["column"])  # noqa: E731
+    location = lambda row: (row["path"], row.get("cell", 0), row["line"], row["column"])  # noqa: E731
     if sort == "time":
         return lambda row: (-_rank(row["wall_time"]), *location(row))
     if sort == "requests":
@@ -194,6 +237,10 @@ def _rank(figure: dict[str, Any]) -> float:
     return float(figure["value"]) if figure["value"] is not None else -1.0
 
 
+def _cell(row: dict[str, Any]) -> dict[str, Any]:
+    return {"cell": row["cell"]} if "cell" in row else {}
+
+
 def summarize(clients: list[dict[str, Any]], calls: list[dict[str, Any]]) -> dict[str, Any]:
     def timeout_kind(row: dict[str, Any]) -> str:
         timeout = row["timeout"]
@@ -205,8 +252,8 @@ def summarize(clients: list[dict[str, Any]], calls: list[dict[str, Any]]) -> dic
 
     kinds = [timeout_kind(row) for row in calls]
     top = lambda key: [  # noqa: E731
-        {"path": row["path"], "line": row["line"], "operation": row["operation"], key: row[key]}
-        for row in sorted(calls, key=lambda r: (-_rank(r[key]), r["path"], r["line"]))
+        {"path": row["path"], **_cell(row), "line": row["line"], "operation": row["operation"], key: row[key]}
+        for row in sorted(calls, key=lambda r: (-_rank(r[key]), r["path"], r.get("cell", 0), r["line"]))
         if row[key]["unbounded"] or row[key]["value"] is not None
     ][:5]
     return {

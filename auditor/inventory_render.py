@@ -43,17 +43,29 @@ def show_wall_time(row: dict[str, Any]) -> str:
     return seconds(figure["value"])
 
 
+def where(row: dict[str, Any]) -> str:
+    """`path:line`, or `path:cell 3:2` for a row of a notebook."""
+    cell = f"cell {row['cell']}:" if row.get("cell") is not None else ""
+    return f"{row['path']}:{cell}{row['line']}"
+
+
+def at_line(item: dict[str, Any]) -> str:
+    """`line 18`, or `cell 3, line 2` in a notebook."""
+    cell = f"cell {item['cell']}, " if item.get("cell") is not None else ""
+    return f"{cell}line {item['line']}"
+
+
 def show_client(row: dict[str, Any]) -> str:
     if not row["clients"]:
         return "unresolved"
-    text = ", ".join(f"{c['class']}() at line {c['line']}" for c in row["clients"])
+    text = ", ".join(f"{c['class']}() at {at_line(c)}" for c in row["clients"])
     return text if row["clients_complete"] else f"{text} or another"
 
 
 def show_handlers(row: dict[str, Any]) -> str:
     if not row["handlers"]:
         return "none: errors propagate"
-    return "; ".join(f"{', '.join(h['catches'])} (line {h['line']})" for h in row["handlers"])
+    return "; ".join(f"{', '.join(h['catches'])} ({at_line(h)})" for h in row["handlers"])
 
 
 def show_retries(row: dict[str, Any]) -> str:
@@ -63,7 +75,7 @@ def show_retries(row: dict[str, Any]) -> str:
     for retry in row["retries"]:
         bound = "unbounded" if retry["unbounded"] else f"{retry['attempts']} attempts" if retry["attempts"] else "bound unknown"
         what = retry["library"] + " " + retry["kind"] if retry["library"] else retry["kind"]
-        parts.append(f"{what} at line {retry['line']} ({bound})")
+        parts.append(f"{what} at {at_line(retry)} ({bound})")
     return "; ".join(parts)
 
 
@@ -76,12 +88,12 @@ def render_text(report: dict[str, Any], width: int = 100) -> str:
     table = [["LOCATION", "CLASS", "TIMEOUT", "MAX RETRIES", "FINDINGS"]]
     for row in report["clients"]:
         kind = f"{row['class']}.with_options/copy" if row["kind"] == "derived" else row["class"]
-        table.append([f"{row['path']}:{row['line']}", kind, show_timeout(row["timeout"]), show_fact(row["max_retries"]), " ".join(row["findings"])])
+        table.append([where(row), kind, show_timeout(row["timeout"]), show_fact(row["max_retries"]), " ".join(row["findings"])])
     lines += _table(table, width) if report["clients"] else ["  none"]
     lines += ["", f"Calls ({len(report['calls'])})"]
     for row in report["calls"]:
         findings = f"  [{' '.join(row['findings'])}]" if row["findings"] else ""
-        lines.append(f"{row['path']}:{row['line']}  {row['function']}  {row['operation']}{findings}")
+        lines.append(f"{where(row)}  {row['function']}  {row['operation']}{findings}")
         for label, value in (
             ("client", show_client(row)),
             ("model", show_fact(row["model"])),
@@ -115,10 +127,10 @@ def _summary_text(report: dict[str, Any]) -> list[str]:
             lines.append(f"  {title}:")
             for item in summary[key]:
                 text = show({**item, "streamed": False})
-                lines.append(f"    {text:<28} {item['path']}:{item['line']} {item['operation']}")
+                lines.append(f"    {text:<28} {where(item)} {item['operation']}")
     if report["errors"]:
         lines.append(f"  {len(report['errors'])} files could not be read or parsed:")
-        lines += [f"    {e['path']}:{e['line']}: {e['message']}" for e in report["errors"]]
+        lines += [f"    {where(e)}: {e['message']}" for e in report["errors"]]
     lines.append(f"  Note: {RETRY_AFTER_NOTE}.")
     return lines
 
@@ -151,7 +163,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         out += ["| location | class | timeout | max_retries | findings |", "|---|---|---|---|---|"]
         for row in report["clients"]:
             out.append(
-                f"| `{row['path']}:{row['line']}` | {row['class']}{' (derived)' if row['kind'] == 'derived' else ''} | "
+                f"| `{where(row)}` | {row['class']}{' (derived)' if row['kind'] == 'derived' else ''} | "
                 f"{cell(show_timeout(row['timeout']))} | {cell(show_fact(row['max_retries']))} | {' '.join(row['findings'])} |"
             )
     out += ["", f"### Calls ({len(report['calls'])})", ""]
@@ -162,7 +174,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         ]
         for row in report["calls"]:
             out.append(
-                f"| `{row['path']}:{row['line']}` | `{row['function']}` | `{row['operation']}` | {_streamed(row['streamed'])} | "
+                f"| `{where(row)}` | `{row['function']}` | `{row['operation']}` | {_streamed(row['streamed'])} | "
                 f"{cell(show_fact(row['max_tokens']))} | {cell(show_timeout(row['timeout']))} | {cell(show_fact(row['max_retries']))} | "
                 f"{cell(show_requests(row))} | {cell(show_wall_time(row))} | {cell(show_handlers(row))} | {' '.join(row['findings'])} |"
             )

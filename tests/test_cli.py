@@ -81,7 +81,7 @@ def test_json_schema(project: Path) -> None:
     code, out, _ = run("check", "--output-format", "json", "--select", "ANT402")
     assert code == 1
     (finding,) = json.loads(out)
-    assert list(finding) == ["code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint"]
+    assert list(finding) == ["code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint", "cell"]
     assert finding["code"] == "ANT402"
     assert finding["name"] == "timeout-disabled"
     assert finding["severity"] == "error"

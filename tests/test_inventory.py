@@ -45,7 +45,7 @@ def test_examples_json_validates_and_agrees_with_check(monkeypatch: pytest.Monke
     monkeypatch.chdir(ROOT)
     report = json.loads(inventory("examples/", "--output-format", "json")[1])
     jsonschema.validate(report, SCHEMA, cls=jsonschema.Draft202012Validator)
-    assert (report["summary"]["clients"], report["summary"]["calls"]) == (9, 13)
+    assert (report["summary"]["clients"], report["summary"]["calls"]) == (10, 15)
     check = json.loads(CliRunner().invoke(main, ["check", "examples/", "--no-cache", "--output-format", "json"]).stdout)
     assert_agreement(report, check)
 

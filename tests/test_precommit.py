@@ -118,7 +118,7 @@ def test_manifest_declares_the_hook() -> None:
     assert hook["name"] == "auditor"
     assert hook["entry"] == "auditor check --force-exclude"
     assert hook["language"] == "python"
-    assert hook["types_or"] == ["python", "pyi"]
+    assert hook["types_or"] == ["python", "pyi", "jupyter"]
     assert hook["require_serial"] is True
     assert hook["description"]
 

@@ -150,15 +150,15 @@ def test_json_lines(run: RunResult) -> None:
         '"start": {"line": 3, "column": 5}, "end": {"line": 3, "column": 17}, '
         '"fix": {"message": "Add `timeout=60`", "safe": true, "edits": '
         '[{"start": {"line": 3, "column": 16}, "end": {"line": 3, "column": 16}, '
-        f'"content": ", timeout=60"}}]}}, "fingerprint": "{fp_fixed}"}}\n'
+        f'"content": ", timeout=60"}}]}}, "fingerprint": "{fp_fixed}", "cell": null}}\n'
         '{"code": "ANT901", "name": "fake-error", "severity": "error", '
         '"message": "100% of calls: a, b\\nthen \\"x\\" | y & z<2", "path": "pkg/sub/mod.py", '
         '"start": {"line": 4, "column": 9}, "end": {"line": 4, "column": 20}, '
-        f'"fix": null, "fingerprint": "{fp_escapy}"}}\n'
+        f'"fix": null, "fingerprint": "{fp_escapy}", "cell": null}}\n'
         '{"code": "ANT902", "name": "fake-warning", "severity": "warning", '
         '"message": "retry loop without backoff", "path": "pkg/sub/mod.py", '
         '"start": {"line": 10, "column": 1}, "end": {"line": 12, "column": 2}, '
-        f'"fix": null, "fingerprint": "{fp_multi}"}}\n'
+        f'"fix": null, "fingerprint": "{fp_multi}", "cell": null}}\n'
     )
     assert render_json_lines(run) == expected
 
@@ -167,7 +167,7 @@ def test_finding_to_dict_key_order_and_raw_path(run: RunResult) -> None:
     multi = run.findings[0]
     data = finding_to_dict(multi)
     assert list(data) == [
-        "code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint",
+        "code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint", "cell",
     ]  # fmt: skip
     assert data["path"] == "pkg/sub/mod.py"
     fixed = finding_to_dict(run.findings[2])

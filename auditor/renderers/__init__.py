@@ -42,6 +42,12 @@ class RunResult:
 Renderer = Callable[[RunResult], str]
 
 
+def cell_note(finding: Finding) -> str:
+    """` (cell 3:2:5)`, for formats that point at a notebook's own text (its JSON) and so need
+    to tell a reader where that is on screen; empty for other files."""
+    return f" ({finding.cell_label})" if finding.cell is not None else ""
+
+
 def get_renderer(name: str) -> Renderer:
     module_name, function = RENDERERS[name].split(":")
     module = importlib.import_module(f"auditor.renderers.{module_name}")

@@ -8,7 +8,7 @@ No upload step or token is needed: the runner turns these stdout lines into anno
 from __future__ import annotations
 
 from auditor.findings import Finding, Severity
-from auditor.renderers import RunResult
+from auditor.renderers import RunResult, cell_note
 from auditor.renderers.json_format import relative_path
 
 # Anything that is neither an error nor a warning becomes a notice, GitHub's third level.
@@ -26,7 +26,7 @@ def escape_property(text: str) -> str:
 
 
 def _command(finding: Finding, path: str) -> str:
-    span = finding.span
+    span = finding.file_span  # a notebook's annotation sits on its JSON line; the message names the cell
     properties: list[tuple[str, str]] = [("file", path), ("line", str(span.line))]
     # GitHub only honours columns on a single-line annotation: with line != endLine it rejects or
     # misplaces `col`/`endColumn`, so a multi-line span is reported by its lines alone.
@@ -39,7 +39,7 @@ def _command(finding: Finding, path: str) -> str:
     properties.append(("title", f"{finding.code} {finding.name}"))
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     command = _COMMANDS.get(finding.severity, "notice")
-    return f"::{command} {joined}::{escape_data(f'{finding.code} {finding.message}')}"
+    return f"::{command} {joined}::{escape_data(f'{finding.code} {finding.message}{cell_note(finding)}')}"
 
 
 def render_github(result: RunResult) -> str:

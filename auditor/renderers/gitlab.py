@@ -15,7 +15,7 @@ from typing import Any
 
 from auditor.findings import Finding, Severity
 from auditor.fingerprint import fingerprint
-from auditor.renderers import RunResult
+from auditor.renderers import RunResult, cell_note
 from auditor.renderers.json_format import relative_path
 
 # An auditor error is a bug that will bite, but not a security hole: "major" leaves "critical"
@@ -45,9 +45,9 @@ def unique_fingerprints(findings: list[Finding], root: Path | None = None) -> li
 
 
 def _issue(finding: Finding, path: str, fingerprint_: str) -> dict[str, Any]:
-    span = finding.span
+    span = finding.file_span  # a notebook's issue sits on its JSON line; the description names the cell
     return {
-        "description": f"{finding.code} {finding.message}",
+        "description": f"{finding.code} {finding.message}{cell_note(finding)}",
         "check_name": finding.code,
         "fingerprint": fingerprint_,
         "severity": _SEVERITIES.get(finding.severity, "info"),

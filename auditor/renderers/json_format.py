@@ -9,14 +9,15 @@ only ever added, never renamed, and always come out in the same order:
       "severity": "error" | "warning",
       "message": "...",
       "path": "pkg/module.py",              # relative to the project root, forward slashes
-      "start": {"line": 3, "column": 5},    # 1-based
+      "start": {"line": 3, "column": 5},    # 1-based (in a notebook: inside the cell)
       "end": {"line": 3, "column": 17},     # 1-based, exclusive
       "fix": null | {
         "message": "...",
         "safe": true | false,
         "edits": [{"start": {...}, "end": {...}, "content": "..."}]
       },
-      "fingerprint": "<32 hex digits>"      # line-independent, see auditor.fingerprint
+      "fingerprint": "<32 hex digits>",     # line-independent, see auditor.fingerprint
+      "cell": null | 3                      # a notebook's cell, 1-based among all its cells
     }
 
 `relative_path` lives here too because every CI format needs the same root-relative path.
@@ -79,7 +80,7 @@ def finding_to_dict(finding: Finding, root: Path | None = None) -> dict[str, Any
             "safe": finding.fix.safe,
             "edits": [_edit_to_dict(edit) for edit in finding.fix.edits],
         }
-    span = finding.span
+    span = finding.location
     return {
         "code": finding.code,
         "name": finding.name,
@@ -90,6 +91,7 @@ def finding_to_dict(finding: Finding, root: Path | None = None) -> dict[str, Any
         "end": _position(span.end_line, span.end_column),
         "fix": fix,
         "fingerprint": fingerprint(finding, root),
+        "cell": finding.cell.number if finding.cell is not None else None,
     }
 
 

@@ -6,7 +6,9 @@ and name = "CODE rule-name (line:col)". A testcase per finding rather than per f
 reporters show one failure per testcase, and GitLab keys a case by suite, classname and name and
 keeps only one case per key: so the name carries the position to keep two findings of one rule
 in one file apart. The `file` and `line` attributes (as pytest writes them) let reporters that
-annotate source jump to the finding.
+annotate source jump to the finding. For a notebook the name and the text give the place as
+`cell 3:2:5` (cell, line and column inside it) and `line` is the line of the `.ipynb` file's
+own text, where a reporter that opens the file finds that code.
 """
 
 from __future__ import annotations
@@ -30,19 +32,20 @@ def _xml_text(text: str) -> str:
 
 def _testcase(finding: Finding, path: str) -> ET.Element:
     span = finding.span
+    where = finding.cell_label or f"{span.line}:{span.column}"
     case = ET.Element(
         "testcase",
         {
             "classname": _xml_text(path),
-            "name": _xml_text(f"{finding.code} {finding.name} ({span.line}:{span.column})"),
+            "name": _xml_text(f"{finding.code} {finding.name} ({where})"),
             "file": _xml_text(path),
-            "line": str(span.line),
+            "line": str(finding.file_span.line),
         },
     )
     failure = ET.SubElement(
         case, "failure", {"message": _xml_text(finding.message), "type": finding.code}
     )
-    failure.text = _xml_text(f"{path}:{span.line}:{span.column}: {finding.code} {finding.message}")
+    failure.text = _xml_text(f"{path}:{where}: {finding.code} {finding.message}")
     return case
 
 

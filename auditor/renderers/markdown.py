@@ -74,7 +74,7 @@ def render_markdown(result: RunResult) -> str:
             lines += ["", f"### {_code_span(path)}", ""]
             lines += ["| Location | Code | Message |", "| --- | --- | --- |"]
             for finding in by_file[path]:
-                location = f"{finding.span.line}:{finding.span.column}"
+                location = finding.cell_label or f"{finding.span.line}:{finding.span.column}"
                 lines.append(
                     f"| {location} | {escape_cell(finding.code)} | {escape_cell(finding.message)} |"
                 )

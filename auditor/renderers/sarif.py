@@ -3,6 +3,11 @@
 One run; paths are relative to `%SRCROOT%` (the project root) so the file stays valid when the
 checkout moves, and each result carries the line-independent fingerprint so code scanning keeps
 an alert's identity when lines are inserted above it.
+
+A finding in a Jupyter notebook points at the `.ipynb` file's own text, the JSON line and
+columns that hold the flagged code, since that is what a viewer opens; the message ends with
+`(cell 3:2:5)` and the result's properties carry `cell` and `cellRegion` (the region inside the
+cell). Its fix, if any, is left out: a replacement in the JSON text would need JSON escaping.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import auditor
 from auditor import rule as rule_registry
 from auditor.findings import Finding, Severity, Span
 from auditor.fingerprint import fingerprint
-from auditor.renderers import RunResult
+from auditor.renderers import RunResult, cell_note
 from auditor.renderers.json_format import relative_path
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -85,18 +90,20 @@ def _result(finding: Finding, rule_index: int, path: str, root: Path) -> dict[st
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": _level(finding.severity),
-        "message": {"text": finding.message},
+        "message": {"text": finding.message + cell_note(finding)},
         "locations": [
             {
                 "physicalLocation": {
                     "artifactLocation": _artifact_location(path),
-                    "region": _region(finding.span),
+                    "region": _region(finding.file_span),
                 }
             }
         ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding, root)},
     }
-    if finding.fix is not None:
+    if finding.cell is not None:
+        result["properties"] = {"cell": finding.cell.number, "cellRegion": _region(finding.cell.span)}
+    elif finding.fix is not None:
         result["fixes"] = [
             {
                 "description": {"text": finding.fix.message},

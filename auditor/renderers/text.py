@@ -14,14 +14,23 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{style}{text}{_RESET}" if color else text
 
 
+def _location(finding: Finding) -> str:
+    """`path:line:column`, or ruff's `path:cell 3:2:5` for a notebook (the line inside the cell)."""
+    if finding.cell is not None:
+        return f"{finding.path}:{finding.cell_label}"
+    return f"{finding.path}:{finding.span.line}:{finding.span.column}"
+
+
 def _head(finding: Finding, color: bool) -> str:
-    location = f"{finding.path}:{finding.span.line}:{finding.span.column}:"
+    where = _location(finding) + ":"
     style = _RED if finding.severity is Severity.ERROR else _YELLOW
-    return f"{_paint(location, _BOLD, color)} {_paint(finding.code, _BOLD + style, color)} {finding.message}"
+    return f"{_paint(where, _BOLD, color)} {_paint(finding.code, _BOLD + style, color)} {finding.message}"
 
 
 def _snippet(finding: Finding, lines: dict[int, str] | None, color: bool) -> list[str]:
-    """The flagged line, and a caret under the span (to the line's end for a multi-line span)."""
+    """The flagged line, and a caret under the span (to the line's end for a multi-line span).
+    `lines` is keyed by the analysed source's lines; the gutter shows the line a reader sees
+    (inside its cell, for a notebook)."""
     if not lines or finding.span.line not in lines:
         return []
     text = lines[finding.span.line].expandtabs(1)
@@ -30,7 +39,7 @@ def _snippet(finding: Finding, lines: dict[int, str] | None, color: bool) -> lis
         end = max(finding.span.end_column - 1, start + 1)
     else:
         end = max(len(text.rstrip()), start + 1)
-    gutter = f"{finding.span.line} | "
+    gutter = f"{finding.location.line} | "
     pad = " " * (len(gutter) - 2) + "| "
     marker = " " * start + "^" * (end - start)
     return [_paint(gutter, _CYAN, color) + text, _paint(pad, _CYAN, color) + _paint(marker, _RED, color)]
