@@ -164,14 +164,16 @@ def place_in_cells(part: dict[str, Any], notebook: Notebook) -> None:
     place = notebook.place
 
     def move(item: dict[str, Any]) -> None:
-        item["cell"], item["line"] = place(item["line"])
+        item["cell"], item["line"], column = place(item["line"], item.get("column", 1))
+        if "column" in item:
+            item["column"] = column
 
     for row in part["clients"]:
         move(row)
         if row["derived_from_lines"]:
             placed = [place(line) for line in row["derived_from_lines"]]
-            row["derived_from_lines"] = [line for _, line in placed]
-            row["derived_from_cells"] = [cell for cell, _ in placed]
+            row["derived_from_lines"] = [line for _, line, _ in placed]
+            row["derived_from_cells"] = [cell for cell, _, _ in placed]
     for row in part["calls"]:
         move(row)
         for item in (*row["clients"], *row["retries"], *row["handlers"]):

@@ -65,6 +65,7 @@ class _CodeCell:
     first: int  # the analysed module's line holding this cell's line 1
     starts: list[int]  # offset in the cell's text of each of its lines
     lengths: list[int]  # length of each of its lines
+    indents: list[int]  # columns IPython strips from the start of each line (see _dedent)
     # One entry per JSON string of the cell's source: (offset in the cell's text of its first
     # character, offset in the file of its opening quote).
     strings: list[tuple[int, int]] = field(default_factory=list)
@@ -81,10 +82,11 @@ class Notebook:
         self._cells = [cell for cell in cells if cell.starts]
         self._firsts = [cell.first for cell in self._cells]
 
-    def place(self, line: int) -> tuple[int, int]:
-        """(cell number, line in the cell) of a line of the analysed module."""
+    def place(self, line: int, column: int = 1) -> tuple[int, int, int]:
+        """(cell number, line, column in the cell) of a position in the analysed module."""
         cell = self._cell_of(line)
-        return cell.number, line - cell.first + 1
+        inside = line - cell.first + 1
+        return cell.number, inside, column + _at(cell.indents, inside)
 
     def locate(self, findings: list[Finding]) -> list[Finding]:
         """The findings with their cell: the span inside it and the span in the file's text."""
@@ -115,7 +117,7 @@ class Notebook:
         numbers = [int(number) for number in re.findall(r"\d+", match[2])]
         if not self._cells or not numbers:
             return match[0]
-        places = [self.place(number) for number in numbers]
+        places = [self.place(number)[:2] for number in numbers]
         separators = re.findall(r", | and ", match[2])
         if len({cell for cell, _ in places}) == 1:
             listed = [str(line) for _, line in places]
@@ -130,10 +132,11 @@ class Notebook:
         if span.line < cell.first:
             return None
         line = span.line - cell.first + 1
-        end_line, end_column = span.end_line - cell.first + 1, span.end_column
-        if self._cell_of(span.end_line) is not cell and cell.lengths:
+        end_line = span.end_line - cell.first + 1
+        end_column = span.end_column + _at(cell.indents, end_line)
+        if self._cell_of(span.end_line) is not cell:
             end_line, end_column = len(cell.lengths), cell.lengths[-1] + 1
-        return cell, Span(line, span.column, end_line, end_column)
+        return cell, Span(line, span.column + _at(cell.indents, line), end_line, end_column)
 
     def _fix(self, fix: Fix | None, cell: _CodeCell) -> Fix | None:
         """A fix's edits inside the cell; a fix that reaches outside it is dropped."""
@@ -159,6 +162,11 @@ class Notebook:
         at = _raw_offset(self._text, quote, offset - start)
         line_start = self._text.rfind("\n", 0, at) + 1
         return self._text.count("\n", 0, at) + 1, at - line_start + 1
+
+
+def _at(values: list[int], line: int) -> int:
+    """A per-line value of a cell, 0 past its last line."""
+    return values[line - 1] if line <= len(values) else 0
 
 
 def _interleave(items: list[str], separators: list[str]) -> str:
@@ -367,10 +375,22 @@ def _join(text: str, raw_cells: list[_RawCell]) -> Notebook:
         for value, quote in raw.strings:
             strings.append((offset, quote))
             offset += len(value)
-        cells.append(_CodeCell(number, len(source) + 1, starts, [len(line) for line in lines], strings))
+        dedented, indents = _dedent(lines)
+        cells.append(_CodeCell(number, len(source) + 1, starts, [len(line) for line in lines], indents, strings))
         original += lines
-        source += neutralise(lines)
+        source += neutralise(dedented)
     return Notebook("".join(line + "\n" for line in source), "".join(line + "\n" for line in original), text, cells)
+
+
+def _dedent(lines: list[str]) -> tuple[list[str], list[int]]:
+    """IPython's first step: a cell whose first non-blank line is indented loses that
+    indentation on every line that starts with it. Returns the lines and what each lost."""
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent:
+        return lines, [0] * len(lines)
+    indents = [len(indent) if line.startswith(indent) else 0 for line in lines]
+    return [line[width:] for line, width in zip(lines, indents)], indents
 
 
 def _split_lines(text: str) -> tuple[list[str], list[int]]:

@@ -13,6 +13,7 @@ PyPI) is built once, by the first run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -29,6 +30,15 @@ BAD = "import anthropic\n\nclient = anthropic.Anthropic(timeout=None)\n"
 FIXED = "import anthropic\n\nclient = anthropic.Anthropic(timeout=60.0)\n"
 SUPPRESSED = "import anthropic\n\nclient = anthropic.Anthropic(timeout=None)  # noqa: ANT402\n"
 GOOD = "import anthropic\n\nclient = anthropic.Anthropic(timeout=30.0, max_retries=2)\n"
+
+
+def _notebook(source: str) -> str:
+    """A one-code-cell notebook after a markdown cell, as Jupyter saves it."""
+    cells = [
+        {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": ["# Lab\n"]},
+        {"cell_type": "code", "execution_count": None, "id": "code", "metadata": {}, "outputs": [], "source": source.splitlines(keepends=True)},
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
 
 # Files of the checkout that are never part of the hook repository.
 _COPY_IGNORE = shutil.ignore_patterns(
@@ -182,3 +192,34 @@ def test_hook_blocks_a_finding_until_fixed_or_suppressed(
     suppressed = pre_commit_run()
     assert suppressed.returncode == 0, suppressed.stdout + suppressed.stderr
     assert "Passed" in suppressed.stdout, suppressed.stdout
+
+
+@pytest.mark.skipif(PRE_COMMIT is None, reason="the pre-commit tool is not installed (pip install pre-commit)")
+def test_hook_checks_notebooks(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    """pre-commit hands the hook staged `.ipynb` files (type `jupyter`); a notebook's finding
+    blocks the commit, named by its cell, until it is fixed."""
+    source, rev = hook_repo
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q")
+    (project / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": str(source), "rev": rev, "hooks": [{"id": "auditor"}]}]})
+    )
+    (project / "lab.ipynb").write_text(_notebook("%pip install anthropic\n" + BAD))
+    env = _git_env()
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+
+    def pre_commit_run() -> subprocess.CompletedProcess[str]:
+        git(project, "add", "-A")
+        return subprocess.run(
+            [PRE_COMMIT, "run", "--color", "never"], cwd=project, env=env, capture_output=True, text=True, timeout=900
+        )
+
+    failed = pre_commit_run()
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "lab.ipynb:cell 2:4:38: ANT402" in output, output
+    (project / "lab.ipynb").write_text(_notebook("%pip install anthropic\n" + FIXED))
+    fixed = pre_commit_run()
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Passed" in fixed.stdout, fixed.stdout

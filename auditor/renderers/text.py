@@ -29,17 +29,18 @@ def _head(finding: Finding, color: bool) -> str:
 
 def _snippet(finding: Finding, lines: dict[int, str] | None, color: bool) -> list[str]:
     """The flagged line, and a caret under the span (to the line's end for a multi-line span).
-    `lines` is keyed by the analysed source's lines; the gutter shows the line a reader sees
-    (inside its cell, for a notebook)."""
+    `lines` is keyed by the analysed source's lines; the gutter and the caret follow the place a
+    reader sees (inside its cell, for a notebook)."""
     if not lines or finding.span.line not in lines:
         return []
     text = lines[finding.span.line].expandtabs(1)
-    start = max(finding.span.column - 1, 0)
-    if finding.span.end_line == finding.span.line:
-        end = max(finding.span.end_column - 1, start + 1)
+    span = finding.location
+    start = max(span.column - 1, 0)
+    if span.end_line == span.line:
+        end = max(span.end_column - 1, start + 1)
     else:
         end = max(len(text.rstrip()), start + 1)
-    gutter = f"{finding.location.line} | "
+    gutter = f"{span.line} | "
     pad = " " * (len(gutter) - 2) + "| "
     marker = " " * start + "^" * (end - start)
     return [_paint(gutter, _CYAN, color) + text, _paint(pad, _CYAN, color) + _paint(marker, _RED, color)]
