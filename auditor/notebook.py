@@ -13,6 +13,8 @@ from a position in that module to its cell and to the notebook file's own text.
   statement is kept (`%time r = f()` reads as `pass; r = f()`, columns unchanged). A cell that
   starts with a `%%` magic is blanked, unless the magic runs its body as Python (`%%time`,
   `%%timeit`, `%%capture`, `%%prun`, `%%memit`, `%%debug`): then only that first line goes.
+  A cell indented as a whole loses that indentation first, as in IPython; the columns of its
+  findings are counted back.
 - The file is read with the standard library's JSON decoder. The notebook's own structure (the
   top-level object, `cells`, each cell's `cell_type` and `source`) is walked here to learn where
   each source string sits in the file, so that CI formats can point at the file's own lines;
@@ -79,6 +81,7 @@ class Notebook:
         self.source = source
         self.original = original
         self._text = text  # the file's own text, for positions in it
+        self._newlines: list[int] | None = None  # offsets of its line breaks
         self._cells = [cell for cell in cells if cell.starts]
         self._firsts = [cell.first for cell in self._cells]
 
@@ -96,10 +99,7 @@ class Notebook:
         return self._cells[max(bisect.bisect_right(self._firsts, line) - 1, 0)]
 
     def _locate(self, finding: Finding) -> Finding:
-        cell_span = self._cell_span(finding.span)
-        if cell_span is None:
-            return finding
-        cell, span = cell_span
+        cell, span = self._cell_span(finding.span)
         start = self._file_position(cell, span.line, span.column)
         end = self._file_position(cell, span.end_line, span.end_column)
         location = CellLocation(cell.number, span, Span(*start, *end))
@@ -114,10 +114,9 @@ class Notebook:
         return "".join(parts)
 
     def _retell_reference(self, match: re.Match[str]) -> str:
-        numbers = [int(number) for number in re.findall(r"\d+", match[2])]
-        if not self._cells or not numbers:
+        if not self._cells:
             return match[0]
-        places = [self.place(number)[:2] for number in numbers]
+        places = [self.place(int(number))[:2] for number in re.findall(r"\d+", match[2])]
         separators = re.findall(r", | and ", match[2])
         if len({cell for cell, _ in places}) == 1:
             listed = [str(line) for _, line in places]
@@ -125,12 +124,10 @@ class Notebook:
         listed = [f"line {line} of cell {cell}" for cell, line in places]
         return _interleave(listed, separators)
 
-    def _cell_span(self, span: Span) -> tuple[_CodeCell, Span] | None:
+    def _cell_span(self, span: Span) -> tuple[_CodeCell, Span]:
         """The span inside its cell; one that runs on into a later cell (code IPython itself
         would reject) is cut at the end of the first."""
         cell = self._cell_of(span.line)
-        if span.line < cell.first:
-            return None
         line = span.line - cell.first + 1
         end_line = span.end_line - cell.first + 1
         end_column = span.end_column + _at(cell.indents, end_line)
@@ -144,10 +141,10 @@ class Notebook:
             return None
         edits = []
         for edit in fix.edits:
-            placed = self._cell_span(edit.span)
-            if placed is None or placed[0] is not cell or self._cell_of(edit.span.end_line) is not cell:
+            edit_cell, span = self._cell_span(edit.span)
+            if edit_cell is not cell or self._cell_of(edit.span.end_line) is not cell:
                 return None
-            edits.append(dataclasses.replace(edit, span=placed[1]))
+            edits.append(dataclasses.replace(edit, span=span))
         return dataclasses.replace(fix, edits=tuple(edits))
 
     def _file_position(self, cell: _CodeCell, line: int, column: int) -> tuple[int, int]:
@@ -160,8 +157,11 @@ class Notebook:
         index = max(bisect.bisect_right([start for start, _ in cell.strings], offset) - 1, 0)
         start, quote = cell.strings[index]
         at = _raw_offset(self._text, quote, offset - start)
-        line_start = self._text.rfind("\n", 0, at) + 1
-        return self._text.count("\n", 0, at) + 1, at - line_start + 1
+        if self._newlines is None:  # found once, and only for a notebook with findings
+            self._newlines = [match.start() for match in re.finditer("\n", self._text)]
+        line_index = bisect.bisect_left(self._newlines, at)
+        line_start = self._newlines[line_index - 1] + 1 if line_index else 0
+        return line_index + 1, at - line_start + 1
 
 
 def _at(values: list[int], line: int) -> int:

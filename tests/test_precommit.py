@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -141,10 +142,8 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.skipif(PRE_COMMIT is None, reason="the pre-commit tool is not installed (pip install pre-commit)")
-def test_hook_blocks_a_finding_until_fixed_or_suppressed(
-    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
-) -> None:
+def _hook_project(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> tuple[Path, Callable[[], subprocess.CompletedProcess[str]]]:
+    """A git project using the hook, and what `git commit` runs there: the hook on the staged files."""
     source, rev = hook_repo
     project = tmp_path / "project"
     project.mkdir()
@@ -152,19 +151,10 @@ def test_hook_blocks_a_finding_until_fixed_or_suppressed(
     (project / ".pre-commit-config.yaml").write_text(
         yaml.safe_dump({"repos": [{"repo": str(source), "rev": rev, "hooks": [{"id": "auditor"}]}]})
     )
-    # An excluded directory: pre-commit names its file anyway, --force-exclude skips it.
-    (project / "pyproject.toml").write_text('[tool.auditor]\nextend-exclude = ["generated"]\n')
-    (project / "generated").mkdir()
-    (project / "generated" / "client.py").write_text(BAD)
-    (project / "good.py").write_text(GOOD)
-    (project / "bad.py").write_text(BAD)
-    (project / "notes.txt").write_text("client = anthropic.Anthropic(timeout=None)\n")
-
     env = _git_env()
     env["PRE_COMMIT_HOME"] = str(pre_commit_home)
 
     def pre_commit_run() -> subprocess.CompletedProcess[str]:
-        # What `git commit` runs: the hook on the staged files.
         git(project, "add", "-A")
         return subprocess.run(
             [PRE_COMMIT, "run", "--color", "never"],
@@ -174,6 +164,22 @@ def test_hook_blocks_a_finding_until_fixed_or_suppressed(
             text=True,
             timeout=900,  # the first run builds the hook environment from PyPI
         )
+
+    return project, pre_commit_run
+
+
+@pytest.mark.skipif(PRE_COMMIT is None, reason="the pre-commit tool is not installed (pip install pre-commit)")
+def test_hook_blocks_a_finding_until_fixed_or_suppressed(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    project, pre_commit_run = _hook_project(tmp_path, hook_repo, pre_commit_home)
+    # An excluded directory: pre-commit names its file anyway, --force-exclude skips it.
+    (project / "pyproject.toml").write_text('[tool.auditor]\nextend-exclude = ["generated"]\n')
+    (project / "generated").mkdir()
+    (project / "generated" / "client.py").write_text(BAD)
+    (project / "good.py").write_text(GOOD)
+    (project / "bad.py").write_text(BAD)
+    (project / "notes.txt").write_text("client = anthropic.Anthropic(timeout=None)\n")
 
     failed = pre_commit_run()
     output = failed.stdout + failed.stderr
@@ -198,23 +204,8 @@ def test_hook_blocks_a_finding_until_fixed_or_suppressed(
 def test_hook_checks_notebooks(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
     """pre-commit hands the hook staged `.ipynb` files (type `jupyter`); a notebook's finding
     blocks the commit, named by its cell, until it is fixed."""
-    source, rev = hook_repo
-    project = tmp_path / "project"
-    project.mkdir()
-    git(project, "init", "-q")
-    (project / ".pre-commit-config.yaml").write_text(
-        yaml.safe_dump({"repos": [{"repo": str(source), "rev": rev, "hooks": [{"id": "auditor"}]}]})
-    )
+    project, pre_commit_run = _hook_project(tmp_path, hook_repo, pre_commit_home)
     (project / "lab.ipynb").write_text(_notebook("%pip install anthropic\n" + BAD))
-    env = _git_env()
-    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
-
-    def pre_commit_run() -> subprocess.CompletedProcess[str]:
-        git(project, "add", "-A")
-        return subprocess.run(
-            [PRE_COMMIT, "run", "--color", "never"], cwd=project, env=env, capture_output=True, text=True, timeout=900
-        )
-
     failed = pre_commit_run()
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
