@@ -122,7 +122,7 @@ def analysis_supervisor(workers: int = 1, time_limit: float = FILE_TIME_LIMIT, s
     import libcst  # noqa: F401
 
     import auditor.rule
-    import auditor.sdk  # noqa: F401
+    import auditor.sdk.model  # noqa: F401
 
     auditor.rule.all_rules()
     return Supervisor(_analyse_job, _lost_job, workers, time_limit + 1.0, start_method=start_method)

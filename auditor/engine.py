@@ -29,7 +29,7 @@ from auditor.suppression import Suppressions, parse_suppressions
 if TYPE_CHECKING:
     import libcst as cst
 
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 PARSE_ERROR = "ANT000"
 # Larger sources are reported, not parsed: libcst needs seconds and gigabytes per 100,000 lines.
@@ -237,7 +237,7 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
     if module is None:
         return
     result.parsed = True
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
     try:
         model = SdkModel(module, path, settings.sdk, settings.retry_decorators)

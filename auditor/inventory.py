@@ -16,24 +16,26 @@ if TYPE_CHECKING:
 
     from auditor.findings import Finding
     from auditor.notebook import Notebook
-    from auditor.sdk import ClientConfig, Known, SdkCall, SdkModel, Setting, Unknown
+    from auditor.analysis.values import Known, Source, Unknown
+    from auditor.sdk.facts import ClientConfig, SdkCall, Setting
+    from auditor.sdk.model import SdkModel
 
 SCHEMA_VERSION = 1
 
 
-def fact(value: object, source: str | None, reason: str | None = None, certain: bool = True) -> dict[str, Any]:
-    # str(): a source may be a LazyLine, whose line number JSON would otherwise leave out.
+def fact(value: object, source: Source | None, reason: str | None = None, certain: bool = True) -> dict[str, Any]:
+    """A value as the reports show it: the provenance rendered ("constant X on line 3")."""
     return {"value": value, "source": None if source is None else str(source), "reason": reason, "certain": certain}
 
 
 def _setting(setting: Setting) -> dict[str, Any]:
     if not setting.known:
-        return fact(None, None, setting.source)
+        return fact(None, None, setting.reason)
     return fact(setting.value, setting.source, None, setting.certain)
 
 
 def _known(value: Known | Unknown) -> dict[str, Any]:
-    from auditor.sdk import Known, is_absent
+    from auditor.analysis.values import Known, is_absent
 
     if isinstance(value, Known):
         return fact(value.value, value.source, None, value.certain)
@@ -250,7 +252,7 @@ def summarize(clients: list[dict[str, Any]], calls: list[dict[str, Any]]) -> dic
             return "unknown"
         if timeout["value"] is None:
             return "none"
-        return "default" if timeout["source"] == "SDK default" else "set"
+        return "default" if timeout["source"] == "SDK default" else "set"  # str(SDK_DEFAULT)
 
     kinds = [timeout_kind(row) for row in calls]
     top = lambda key: [  # noqa: E731

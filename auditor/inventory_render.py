@@ -31,7 +31,9 @@ def show_requests(row: dict[str, Any]) -> str:
     figure = row["requests"]
     if figure["unbounded"]:
         return "unbounded"
-    return f"{figure['value']:,}" if figure["value"] is not None else f"unknown ({figure['reason']})"
+    if figure["value"] is None:
+        return f"unknown ({figure['reason']})"
+    return f"{figure['value']:,}" + (f" ({figure['reason']})" if figure["reason"] else "")
 
 
 def show_wall_time(row: dict[str, Any]) -> str:
@@ -40,7 +42,7 @@ def show_wall_time(row: dict[str, Any]) -> str:
         return f"unbounded ({figure['reason']})"
     if figure["value"] is None:
         return f"not bounded by a total ({figure['reason']})" if row["streamed"] else f"unknown ({figure['reason']})"
-    return seconds(figure["value"])
+    return seconds(figure["value"]) + (f" ({figure['reason']})" if figure["reason"] else "")
 
 
 def where(row: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from auditor.config import Settings
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ SERVICE = (
 )
 ANT401 = (
     "ANT401 Anthropic() has no timeout and the call on line {call} sets none: each attempt can wait 600 s"
-    " (the SDK default), 1,800 s over 3 attempts. Pass timeout= to the client, e.g. Anthropic(timeout=60.0),"
+    " (the SDK default): 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0),"
     " or to every call"
 )
 ANT402 = (

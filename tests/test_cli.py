@@ -50,7 +50,7 @@ def test_full_output_and_summary(project: Path) -> None:
     assert code == 1
     assert out == textwrap.dedent(
         """\
-        app/bad.py:3:10: ANT401 Anthropic() has no timeout and the call on line 8 sets none: each attempt can wait 600 s (the SDK default), 1,800 s over 3 attempts. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call
+        app/bad.py:3:10: ANT401 Anthropic() has no timeout and the call on line 8 sets none: each attempt can wait 600 s (the SDK default): 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call
         3 | client = anthropic.Anthropic()
           |          ^^^^^^^^^^^^^^^^^^^^^
 

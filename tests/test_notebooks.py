@@ -227,7 +227,7 @@ def test_magics_shell_escapes_and_a_mistake_across_cells(tmp_path: Path) -> None
     assert done.returncode == 1
     assert done.stdout == (
         "cells.ipynb:cell 2:5:10: ANT401 Anthropic() has no timeout and the call on line 3 of cell 4 sets none:"
-        " each attempt can wait 600 s (the SDK default), 1,800 s over 3 attempts. Pass timeout= to the client,"
+        " each attempt can wait 600 s (the SDK default): 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s. Pass timeout= to the client,"
         " e.g. Anthropic(timeout=60.0), or to every call\n"
         "cells.ipynb:cell 7:1:27: ANT101 max_tokens=8,192 without streaming: a long answer can run past the HTTP"
         " timeout and be retried from scratch. Stream it: `with client.messages.stream(...) as stream: message ="

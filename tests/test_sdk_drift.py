@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from auditor import sdk_table
+from auditor.sdk import table as sdk_table
 
 anthropic = pytest.importorskip("anthropic")
 from anthropic import _constants  # noqa: E402

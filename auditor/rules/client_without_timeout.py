@@ -5,10 +5,12 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk_table import DEFAULT_TIMEOUT_SECONDS, format_seconds
+from auditor.rules.wording import attempts_wait, format_seconds, plural
+from auditor.sdk.table import DEFAULT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
-    from auditor.sdk import ClientConfig, SdkCall, SdkModel
+    from auditor.sdk.facts import ClientConfig, SdkCall, WorstCase
+    from auditor.sdk.model import SdkModel
 
 
 class ClientWithoutTimeout(Rule):
@@ -59,20 +61,21 @@ class ClientWithoutTimeout(Rule):
                 for root in model.constructions_without(config, "timeout"):
                     first_call.setdefault(root, call)
         for config, call in first_call.items():
-            timeout = model.client_timeout(config)
-            if not (timeout.known and timeout.source == "SDK default"):
+            if not model.client_timeout(config).sdk_default:
                 continue
-            # The attempts of the call that runs on the default: a `with_options(max_retries=5)`
-            # between the client and the call counts.
-            attempts = model.sdk_attempts(call)
-            total = (
-                f", {format_seconds(DEFAULT_TIMEOUT_SECONDS * attempts)} over {attempts} attempt{'s' if attempts != 1 else ''}"
-                if attempts is not None
-                else ""
-            )
             yield Report(
                 config.node,
                 f"{config.class_name}() has no timeout and the call on line {model.line(call.node)} sets none: each "
-                f"attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default){total}. "
+                f"attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default){_in_all(model.worst_case(call))}. "
                 f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
             )
+
+
+def _in_all(worst: WorstCase) -> str:
+    """What the call can wait in all, as the inventory counts it: every attempt (the SDK's, and
+    any enclosing retry's) plus the SDK's backoff between them."""
+    if worst.seconds is not None and worst.requests:
+        return f": {attempts_wait(DEFAULT_TIMEOUT_SECONDS, worst.requests, worst.seconds)}"
+    if worst.requests:
+        return f", over up to {plural(worst.requests, 'attempt')}"
+    return ""

@@ -5,9 +5,10 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
+from auditor.rules.wording import retry_message
 
 if TYPE_CHECKING:
-    from auditor.sdk import Retry, SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class HandRolledRetryLoop(Rule):
@@ -55,39 +56,5 @@ class HandRolledRetryLoop(Rule):
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         for retry in model.retries:
-            if retry.kind in ("loop", "recursion") and not sdk_retries_off(model, retry):
+            if retry.kind in ("loop", "recursion") and not model.sdk_retries_off(retry):
                 yield Report(retry.node, retry_message(model, retry))
-
-
-def sdk_retries_off(model: SdkModel, retry: Retry) -> bool:
-    """True when every call the retry wraps goes through a client proved to have max_retries=0."""
-    calls = retry.sdk_calls
-    if not calls or len(calls) != sum(len(site.targets) or 1 for site in retry.sites):
-        return False
-    return all(model.sdk_attempts(call) == 1 for call in calls)
-
-
-def retry_message(model: SdkModel, retry: Retry) -> str:
-    site = retry.sites[0]
-    line = model.line(site.node)
-    what = {"loop": "This loop", "recursion": "This recursive call", "decorator": "This retry decorator", "iterator": "This tenacity loop"}[retry.kind]
-    via = f" (through {site.via})" if site.via and site.targets else ""
-    text = f"{what} re-sends the SDK call on line {line}{via} on top of the SDK's own retries"
-    sdk_attempts = _sdk_attempts(model, retry)
-    if retry.unbounded:
-        text += ": it never stops retrying"
-    elif retry.attempts is not None and sdk_attempts is not None:
-        text += (
-            f": {retry.attempts} attempts x {sdk_attempts} SDK attempts (max_retries={sdk_attempts - 1}) "
-            f"= up to {retry.attempts * sdk_attempts} requests"
-        )
-    return (
-        f"{text}. Let the SDK retry instead: Anthropic(max_retries=N) or "
-        "client.with_options(max_retries=N); keep your own logic for application decisions such as "
-        "falling back to another model"
-    )
-
-
-def _sdk_attempts(model: SdkModel, retry: Retry) -> int | None:
-    attempts = {model.sdk_attempts(call) for call in retry.sdk_calls}
-    return attempts.pop() if len(attempts) == 1 else None

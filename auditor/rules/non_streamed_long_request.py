@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk_table import MODEL_NONSTREAMING_TOKENS, NONSTREAMING_TOKEN_LIMIT, RESPONSE_WRAPPERS
+from auditor.rules.wording import long_request
 
 if TYPE_CHECKING:
-    from auditor.sdk import Known, SdkCall, SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class NonStreamedLongRequest(Rule):
@@ -54,65 +54,6 @@ class NonStreamedLongRequest(Rule):
     options = ("max-tokens-threshold",)
 
     def check(self, model: SdkModel) -> Iterator[Report]:
-        for call, tokens in long_non_streamed_calls(model, self.settings.max_tokens_threshold):
-            if not refused_by_sdk(model, call, tokens):
-                yield Report(call.node, message(model, call, tokens, refused=False))
-
-
-def long_non_streamed_calls(model: SdkModel, threshold: int) -> Iterator[tuple[SdkCall, Known]]:
-    """Calls provably not streamed whose max_tokens provably reaches the threshold."""
-    from auditor.sdk import Known
-
-    for call in model.sdk_calls:
-        if call.method == "stream" or model.streamed(call) is not False:
-            continue
-        tokens = model.max_tokens(call)
-        if isinstance(tokens, Known) and tokens.value >= threshold:  # type: ignore[operator]
-            yield call, tokens
-
-
-def refused_by_sdk(model: SdkModel, call: SdkCall, tokens: Known) -> bool:
-    """Will the SDK raise ValueError before sending? Only with the default timeout in force,
-    which must be proved: no per-call timeout and every possible client on the default."""
-    if call.operation.startswith("completions") or model.call_timeout(call) is not None:
-        return False
-    if not call.clients.complete or not call.clients.configs:
-        return False
-    for config in call.clients.configs:
-        timeout = model.client_timeout(config)
-        if not (timeout.known and timeout.source == "SDK default"):
-            return False
-    limit = MODEL_NONSTREAMING_TOKENS.get(model.model_name(call) or "", NONSTREAMING_TOKEN_LIMIT)
-    return tokens.value > min(limit, NONSTREAMING_TOKEN_LIMIT)  # type: ignore[operator]
-
-
-def message(model: SdkModel, call: SdkCall, tokens: Known, refused: bool) -> str:
-    keyword = "max_tokens_to_sample" if call.operation.startswith("completions") else "max_tokens"
-    origin = "" if tokens.source == "literal" else f" ({tokens.source})"
-    value = f"{keyword}={tokens.value:,}" if tokens.certain else f"{keyword} may be {tokens.value:,}"
-    if refused:
-        name = model.model_name(call)
-        limit = MODEL_NONSTREAMING_TOKENS.get(name or "")
-        why = (
-            f"above the {limit:,} that {name} allows without streaming"
-            if limit is not None and tokens.value <= NONSTREAMING_TOKEN_LIMIT  # type: ignore[operator]
-            else f"above the {NONSTREAMING_TOKEN_LIMIT:,} the SDK allows without streaming at its default timeout"
-        )
-        problem = f"{value}{origin} without streaming: {why}, so the SDK raises ValueError before sending"
-    else:
-        problem = f"{value}{origin} without streaming: a long answer can run past the HTTP timeout and be retried from scratch"
-    return f"{problem}. Stream it: {stream_fix(model, call)}"
-
-
-def stream_fix(model: SdkModel, call: SdkCall) -> str:
-    import libcst as cst
-
-    if call.operation.startswith("completions"):
-        return "pass `stream=True` and read the events (legacy completions have no `.stream()` helper), or move to `messages.stream(...)`"
-    resource = call.node.func.value  # type: ignore[attr-defined]
-    while isinstance(resource, cst.Attribute) and resource.attr.value in RESPONSE_WRAPPERS:
-        resource = resource.value  # `.with_raw_response` has no stream helper: stream the resource itself
-    target = model.code(resource)
-    if model.is_async(call):
-        return f"`async with {target}.stream(...) as stream: message = await stream.get_final_message()`"
-    return f"`with {target}.stream(...) as stream: message = stream.get_final_message()`"
+        for call, tokens in model.non_streamed(self.settings.max_tokens_threshold):
+            if model.refusal(call) is None:
+                yield Report(call.node, long_request(model, call, tokens, None))

@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.rules.non_streamed_long_request import long_non_streamed_calls, message, refused_by_sdk
+from auditor.rules.wording import long_request
 
 if TYPE_CHECKING:
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class NonStreamedRequestOverSdkLimit(Rule):
@@ -49,6 +49,7 @@ class NonStreamedRequestOverSdkLimit(Rule):
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         # The SDK's limit is far above any sensible threshold: look at every non-streamed call.
-        for call, tokens in long_non_streamed_calls(model, 0):
-            if refused_by_sdk(model, call, tokens):
-                yield Report(call.node, message(model, call, tokens, refused=True))
+        for call, tokens in model.non_streamed(0):
+            refused = model.refusal(call)
+            if refused is not None:
+                yield Report(call.node, long_request(model, call, tokens, refused))

@@ -7,7 +7,7 @@ from auditor.findings import Severity
 from auditor.rule import Report, Rule
 
 if TYPE_CHECKING:
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class ParseError(Rule):

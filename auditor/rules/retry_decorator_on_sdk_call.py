@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.rules.hand_rolled_retry_loop import retry_message, sdk_retries_off
+from auditor.rules.wording import retry_message
 
 if TYPE_CHECKING:
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class RetryDecoratorOnSdkCall(Rule):
@@ -57,5 +57,5 @@ class RetryDecoratorOnSdkCall(Rule):
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         for retry in model.retries:
-            if retry.kind in ("decorator", "iterator") and not sdk_retries_off(model, retry):
+            if retry.kind in ("decorator", "iterator") and not model.sdk_retries_off(retry):
                 yield Report(retry.node, retry_message(model, retry))

@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk_table import NON_TRANSIENT_ERRORS, exception_ancestors
+from auditor.sdk.table import NON_TRANSIENT_ERRORS, exception_ancestors
 
 if TYPE_CHECKING:
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class RetryingNonTransientError(Rule):

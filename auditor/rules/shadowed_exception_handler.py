@@ -9,7 +9,7 @@ from auditor.rule import Report, Rule
 if TYPE_CHECKING:
     import libcst as cst
 
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class ShadowedExceptionHandler(Rule):

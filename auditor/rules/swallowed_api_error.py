@@ -9,7 +9,7 @@ from auditor.rule import Report, Rule
 if TYPE_CHECKING:
     import libcst as cst
 
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 
 class SwallowedApiError(Rule):
@@ -54,20 +54,10 @@ class SwallowedApiError(Rule):
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         for statement in model.tries:
-            makes_call: bool | None = None
             for handler in statement.handlers:
                 if not _does_nothing(handler) or model.unreachable(handler):
                     continue  # an unreachable handler is ANT201's finding, not a swallow
-                caught = model.caught(handler)
-                if any(c.kind == "sdk" for c in caught):
-                    catches_sdk = True
-                elif any(c.kind in ("builtin", "bare") for c in caught):
-                    if makes_call is None:
-                        makes_call = bool(model.call_sites(statement.body))
-                    catches_sdk = makes_call
-                else:
-                    catches_sdk = False
-                if catches_sdk and not model.is_retry_handler(handler):
+                if model.catches_sdk_errors(handler) and not model.is_retry_handler(handler):
                     what = "bare `except:`" if handler.type is None else f"`except {model.code(handler.type)}`"
                     yield Report(
                         handler.type or handler,

@@ -5,9 +5,11 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
+from auditor.rules.wording import origin
 
 if TYPE_CHECKING:
-    from auditor.sdk import ClientConfig, SdkModel, Setting
+    from auditor.sdk.facts import ClientConfig, Setting
+    from auditor.sdk.model import SdkModel
 
 
 class TimeoutDisabled(Rule):
@@ -45,7 +47,7 @@ class TimeoutDisabled(Rule):
     def check(self, model: SdkModel) -> Iterator[Report]:
         for config in model.client_configs:
             setting = model.client_timeout(config)
-            if _disabled(setting) and _explicit_here(model, config, setting):
+            if _disabled(setting) and model.written_here(config, setting):
                 where = "with_options()" if config.derived else f"{config.class_name}()"
                 yield Report(setting.node or config.node, _message(where, setting))
         for call in model.sdk_calls:
@@ -58,17 +60,10 @@ def _disabled(setting: Setting) -> bool:
     return setting.known and setting.value is None
 
 
-def _explicit_here(model: SdkModel, config: ClientConfig, setting: Setting) -> bool:
-    """Report an inherited None once, at the construction that wrote it, not at each derivation."""
-    node = setting.node
-    return node is not None and any(ancestor is config.node for ancestor in model.ancestors(node))
-
-
 def _message(where: str, setting: Setting) -> str:
-    origin = "" if setting.source == "literal" else f" ({setting.source})"
     maybe = "" if setting.certain else " may be"
     verb = "disables" if setting.certain else "would disable"
     return (
-        f"timeout{maybe} None on {where}{origin}: this {verb} the timeout, so a stalled request "
+        f"timeout{maybe} None on {where}{origin(setting.source)}: this {verb} the timeout, so a stalled request "
         "waits forever. Set a finite timeout such as timeout=60.0, and stream long generations"
     )

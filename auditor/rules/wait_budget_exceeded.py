@@ -5,10 +5,12 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk_table import format_seconds
+from auditor.rules.wording import attempts_wait, format_seconds
+from auditor.sdk.worst_case import client_budget
 
 if TYPE_CHECKING:
-    from auditor.sdk import SdkModel
+    from auditor.sdk.facts import Setting
+    from auditor.sdk.model import SdkModel
 
 
 class WaitBudgetExceeded(Rule):
@@ -58,34 +60,30 @@ class WaitBudgetExceeded(Rule):
             if not (config.arguments.given("timeout") or config.arguments.given("max_retries")):
                 continue
             timeout, retries = model.client_timeout(config), model.client_max_retries(config)
-            if timeout.source == "SDK default":
+            if timeout.sdk_default:
                 continue
-            if timeout.known and retries.known and timeout.value is not None:
-                total = timeout.value * (retries.value + 1)  # type: ignore[operator]
-                if total > budget:
-                    where = "with_options()" if config.derived else f"{config.class_name}()"
-                    yield Report(config.node, _message(where, timeout.value, retries.value, total, budget))  # type: ignore[arg-type]
+            total = client_budget(timeout, retries)
+            if total is not None and total > budget:
+                where = "with_options()" if config.derived else f"{config.class_name}()"
+                yield Report(config.node, _message(where, timeout, retries, total, budget))
         for call in model.sdk_calls:
             own = model.call_timeout(call)
-            if own is None or not own.known or own.value is None:
+            if own is None or not own.known or not isinstance(own.value, float):
                 continue
             _, retries = model.settings_in_force(call)
-            max_retries = retries.value if retries.known else None
-            total = own.value * ((max_retries or 0) + 1)  # type: ignore[operator]
+            total = client_budget(own, retries)
+            if total is None:  # max_retries is not known: one attempt is all that can be proved
+                total = own.value
             if total > budget:
-                yield Report(own.node or call.node, _message(f"{call.operation}()", own.value, max_retries, total, budget))  # type: ignore[arg-type]
+                yield Report(own.node or call.node, _message(f"{call.operation}()", own, retries, total, budget))
 
 
-def _message(where: str, timeout: float, retries: int | None, total: float, budget: float) -> str:
-    if retries is None:
-        # max_retries is not known: one attempt is all that can be proved.
-        waits = f"at least {format_seconds(timeout)} (one attempt; max_retries is not known)"
+def _message(where: str, timeout: Setting, retries: Setting, total: float, budget: float) -> str:
+    assert isinstance(timeout.value, float)
+    if retries.known and isinstance(retries.value, int):
+        waits = f"{attempts_wait(timeout.value, retries.value + 1, total)} (max_retries={retries.value})"
     else:
-        attempts = retries + 1
-        waits = (
-            f"{format_seconds(timeout)} x {attempts} attempt{'s' if attempts != 1 else ''} "
-            f"(max_retries={retries}) = {format_seconds(total)}"
-        )
+        waits = f"at least {format_seconds(timeout.value)} (one attempt; max_retries is not known)"
     return (
         f"{where} can wait {waits}, above max-total-wait = {format_seconds(budget)}. "
         "Lower the timeout or max_retries so the worst case fits the caller's budget"

@@ -13,7 +13,7 @@ client = anthropic.Anthropic(timeout=TIMEOUT, max_retries=2)
 # ANT402: None switches the timeout off; this client can wait forever.
 batch_client = anthropic.Anthropic(timeout=None)
 
-# ANT403: 120 s x 6 attempts = 720 s, over the project's max-total-wait of 300 s.
+# ANT403: 120 s x 6 attempts + 15.5 s of backoff = 735.5 s, over the project's max-total-wait of 300 s.
 patient_client = anthropic.Anthropic(timeout=120, max_retries=5)
 
 

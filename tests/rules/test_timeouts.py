@@ -68,7 +68,7 @@ def test_message_names_the_call_and_the_default() -> None:
         select=("ANT401",),
     ) == [
         "ANT401 Anthropic() has no timeout and the call on line 4 sets none: each attempt can wait "
-        "600 s (the SDK default), 3,000 s over 5 attempts. Pass timeout= to the client, e.g. "
+        "600 s (the SDK default): 600 s x 5 attempts + 7.5 s of backoff = 3,007.5 s. Pass timeout= to the client, e.g. "
         "Anthropic(timeout=60.0), or to every call"
     ]
 
@@ -467,7 +467,8 @@ def test_client_budget() -> None:
         select=("ANT403",),
         max_total_wait=300,
     ) == [
-        "ANT403 Anthropic() can wait 120 s x 6 attempts (max_retries=5) = 720 s, above "
+        # The same figure as the inventory's worst case: six attempts and the SDK's backoff between them.
+        "ANT403 Anthropic() can wait 120 s x 6 attempts + 15.5 s of backoff = 735.5 s (max_retries=5), above "
         "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
     ]
 
@@ -524,11 +525,11 @@ def test_attempts_come_from_the_call_and_unknown_retries_give_no_total() -> None
         select=("ANT401",),
     ) == [
         "ANT401 Anthropic() has no timeout and the call on line 6 sets none: each attempt can wait 600 s (the SDK "
-        "default), 3,600 s over 6 attempts. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        "default): 600 s x 6 attempts + 15.5 s of backoff = 3,615.5 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
         "ANT401 Anthropic() has no timeout and the call on line 8 sets none: each attempt can wait 600 s (the SDK "
         "default). Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
         "ANT401 Anthropic() has no timeout and the call on line 10 sets none: each attempt can wait 600 s (the SDK "
-        "default), 600 s over 1 attempt. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        "default): 600 s x 1 attempt = 600 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
     ]
 
 
@@ -546,6 +547,6 @@ def test_budget_with_unknown_retries_claims_only_one_attempt() -> None:
     ) == [
         "ANT403 messages.create() can wait at least 400 s (one attempt; max_retries is not known), above "
         "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
-        "ANT403 Anthropic() can wait 3,600 s x 10001 attempts (max_retries=10000) = 36,003,600 s, above "
+        "ANT403 Anthropic() can wait 3,600 s x 10,001 attempts + 79,975.5 s of backoff = 36,083,575.5 s (max_retries=10000), above "
         "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
     ]

@@ -163,10 +163,12 @@ def canonical_exception(name: str) -> str:
 def sdk_backoff(retries: int) -> float:
     """Longest total sleep between attempts for `retries` retries, as `_calculate_retry_timeout`
     computes it: min(0.5 * 2**n, 8) seconds before retry n+1, less up to 25% jitter (ignored
-    here: this is the worst case). A server's `retry-after` header replaces it and can be longer."""
-    return sum(min(INITIAL_RETRY_DELAY * 2**n, MAX_RETRY_DELAY) for n in range(max(retries, 0)))
+    here: this is the worst case). A server's `retry-after` header replaces it and can be longer.
 
-
-def format_seconds(value: float) -> str:
-    """`1,800 s`, `0.5 s`: one style for every message and report."""
-    return f"{value:,.0f} s" if float(value).is_integer() else f"{value:,.1f} s"
+    In closed form: the doubling delays until they reach the cap, then the cap for each retry
+    left (`max_retries=10000` must not mean computing 2**9999)."""
+    total, n = 0.0, 0
+    while n < retries and INITIAL_RETRY_DELAY * 2**n < MAX_RETRY_DELAY:
+        total += INITIAL_RETRY_DELAY * 2**n
+        n += 1
+    return total + MAX_RETRY_DELAY * max(retries - n, 0)

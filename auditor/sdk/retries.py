@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from auditor.sdk import Caught, CallSite, FunctionRef, Known, Retry, child_nodes, own_nodes
+from auditor.analysis.infer import FunctionRef
+from auditor.analysis.tree import child_nodes, own_nodes
+from auditor.analysis.values import Known
+from auditor.sdk.facts import Caught, CallSite, Retry
 
 if TYPE_CHECKING:
-    from auditor.sdk import SdkModel
+    from auditor.sdk.model import SdkModel
 
 # decorator qualified name -> library
 RETRY_DECORATORS = {
@@ -403,3 +406,17 @@ def _int(model: SdkModel, expr: cst.BaseExpression) -> int | None:
     value = model.evaluate(expr)
     return value.value if isinstance(value, Known) and isinstance(value.value, int) else None
 
+
+def sdk_retries_off(model: SdkModel, retry: Retry) -> bool:
+    """True when every call the retry wraps goes through a client proved to have max_retries=0:
+    then the retry is the only one, and nothing is multiplied."""
+    calls = retry.sdk_calls
+    if not calls or len(calls) != sum(len(site.targets) or 1 for site in retry.sites):
+        return False
+    return all(model.sdk_attempts(call) == 1 for call in calls)
+
+
+def sdk_attempts_under(model: SdkModel, retry: Retry) -> int | None:
+    """The SDK's own attempts for every call the retry wraps, when they all agree."""
+    attempts = {model.sdk_attempts(call) for call in retry.sdk_calls}
+    return attempts.pop() if len(attempts) == 1 else None

@@ -1,0 +1,246 @@
+"""Constant values of expressions, with where each came from: literals, names bound once,
+class constants, arithmetic, a parameter's default ("may be": callers can pass another),
+`int(os.environ.get("N", "8192"))` ("may be": the environment can say otherwise). And a call's
+keyword arguments, with `**dict` literals and their item writes folded in."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from auditor.analysis.infer import Inference
+from auditor.analysis.module import ModuleFacts
+from auditor.analysis.scopes import Binding
+from auditor.analysis.values import ABSENT, LITERAL, Known, Source, Unknown, is_number
+
+_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv"})
+_NUMBER_CASTS = frozenset({"builtins.int", "builtins.float"})
+
+
+@dataclass(eq=False)
+class Arguments:
+    """A call's keyword arguments, with `**dict` literals and their item writes folded in."""
+
+    evaluator: Evaluator
+    call: cst.Call
+    keywords: dict[str, list[cst.BaseExpression]]
+    # False when a `**kwargs` could not be resolved: any keyword may be hiding in it.
+    complete: bool
+
+    def expressions(self, name: str) -> list[cst.BaseExpression]:
+        return self.keywords.get(name, [])
+
+    def given(self, name: str) -> bool | None:
+        """True if passed, False if provably not, None if a `**kwargs` might carry it."""
+        if name in self.keywords:
+            return True
+        return False if self.complete else None
+
+    def constant(self, name: str) -> Known | Unknown:
+        """The keyword's value when every way it is passed resolves to the same constant."""
+        given = self.given(name)
+        if given is False:
+            return ABSENT
+        if given is None:
+            return Unknown(f"{name} may be passed through **kwargs")
+        values = [self.evaluator.evaluate(expr) for expr in self.keywords[name]]
+        if len(values) == 1:
+            return values[0]
+        known = [v for v in values if isinstance(v, Known)]
+        if len(known) != len(values) or len({repr(v.value) for v in known}) != 1:
+            return Unknown(f"{name} takes several values")
+        return known[0]
+
+
+class Evaluator:
+    def __init__(self, facts: ModuleFacts, inference: Inference) -> None:
+        self.facts = facts
+        self.inference = inference
+
+    def evaluate(self, expr: cst.BaseExpression, depth: int = 0) -> Known | Unknown:
+        """The constant value of an expression, with where it came from, or Unknown."""
+        if depth > 8:
+            return Unknown("too deep")
+        if isinstance(expr, cst.Integer):
+            return Known(int(expr.value.replace("_", ""), 0), LITERAL, node=expr)
+        if isinstance(expr, cst.Float):
+            return Known(float(expr.value.replace("_", "")), LITERAL, node=expr)
+        if isinstance(expr, cst.Name):
+            if expr.value in ("None", "True", "False"):
+                return Known({"None": None, "True": True, "False": False}[expr.value], LITERAL, node=expr)
+            return self._evaluate_name(expr, depth)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            text = expr.evaluated_value
+            if isinstance(text, str):
+                return Known(text, LITERAL, node=expr)
+            return Unknown("bytes")
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            inner = self.evaluate(expr.expression, depth + 1)
+            if isinstance(inner, Known) and is_number(inner.value):
+                return Known(-inner.value, inner.source, inner.certain, expr)  # type: ignore[operator]
+            return Unknown("not a number")
+        if isinstance(expr, cst.BinaryOperation):
+            return self._evaluate_binary(expr, depth)
+        if isinstance(expr, cst.Attribute):
+            owner = self.facts.attribute_owner(expr)
+            if owner is not None:
+                bindings = self.facts.class_attribute(owner, expr.attr.value)
+                return self._evaluate_bindings(bindings, self.facts.code(expr), depth)
+            return Unknown(f"{self.facts.code(expr)} is not a constant of this module")
+        if isinstance(expr, cst.Call):
+            return self._evaluate_call(expr, depth)
+        return Unknown("not a constant")
+
+    def _evaluate_name(self, expr: cst.Name, depth: int) -> Known | Unknown:
+        scope = self.facts.scope_of(expr)
+        bindings = self.facts.lookup(expr.value, scope)
+        if len(bindings) == 1 and bindings[0].kind == "param":
+            param = bindings[0]
+            if param.value is None:
+                return Unknown(f"parameter {expr.value} has no default")
+            function = self.facts.enclosing_function(param.node)
+            if function is not None and self.facts.tests_name(function, expr.value):
+                # `if timeout is not None: ...`, `x if timeout else y`, `assert timeout`: the code
+                # looks at the value before using it, so the default proves nothing here.
+                return Unknown(f"parameter {expr.value} is checked before use")
+            default = self.evaluate(param.value, depth + 1)
+            if isinstance(default, Known):
+                source = Source("parameter-default", expr.value, self.facts.parameter_owner(param.node))
+                return Known(default.value, source, False, param.value)
+            return default
+        return self._evaluate_bindings(bindings, expr.value, depth)
+
+    def _evaluate_bindings(self, bindings: Sequence[Binding], name: str, depth: int) -> Known | Unknown:
+        """A name is a constant when it is bound exactly once, to a constant expression."""
+        if len(bindings) != 1:
+            return Unknown("assigned more than once" if bindings else "not defined here")
+        binding = bindings[0]
+        if binding.kind == "import":
+            origin = (binding.qualname or "").rsplit(".", 1)[0] or binding.qualname
+            return Unknown(f"{name} is imported from {origin}")
+        if binding.kind == "param":
+            return Unknown(f"{name} is a parameter")
+        if binding.kind != "assign" or binding.value is None:
+            return Unknown(f"constant {name} is not a simple assignment")
+        inner = self.evaluate(binding.value, depth + 1)
+        if not isinstance(inner, Known):
+            return inner
+        line = functools.partial(self.facts.line, binding.node)
+        source = Source("constant", name, line=line) if inner.source.kind == "literal" else inner.source
+        return Known(inner.value, source, inner.certain, binding.value)
+
+    def _evaluate_binary(self, expr: cst.BinaryOperation, depth: int) -> Known | Unknown:
+        left = self.evaluate(expr.left, depth + 1)
+        right = self.evaluate(expr.right, depth + 1)
+        if not (isinstance(left, Known) and isinstance(right, Known)):
+            return Unknown("an operand is not a constant")
+        if not (is_number(left.value) and is_number(right.value)):
+            return Unknown("not arithmetic on numbers")
+        a, b = left.value, right.value
+        op = expr.operator
+        try:
+            if isinstance(op, cst.Add):
+                value = a + b  # type: ignore[operator]
+            elif isinstance(op, cst.Subtract):
+                value = a - b  # type: ignore[operator]
+            elif isinstance(op, cst.Multiply):
+                value = a * b  # type: ignore[operator]
+            elif isinstance(op, cst.Divide):
+                value = a / b  # type: ignore[operator]
+            elif isinstance(op, cst.FloorDivide):
+                value = a // b  # type: ignore[operator]
+            elif isinstance(op, cst.Power) and abs(b) < 64:  # type: ignore[arg-type]
+                value = a**b  # type: ignore[operator]
+            elif isinstance(op, cst.LeftShift) and isinstance(a, int) and isinstance(b, int) and 0 <= b < 64:
+                value = a << b
+            else:
+                return Unknown("unsupported operator")
+        except (ZeroDivisionError, OverflowError):
+            return Unknown("arithmetic error")
+        sources = [s.source for s in (left, right) if s.source.kind != "literal"]
+        source = sources[0] if len(sources) == 1 else (LITERAL if not sources else Source("arithmetic"))
+        return Known(value, source, left.certain and right.certain, expr)
+
+    def _evaluate_call(self, call: cst.Call, depth: int) -> Known | Unknown:
+        """`int(os.environ.get("N", "8192"))`: the default, marked uncertain."""
+        name = self.inference.qualified_name(call.func)
+        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        if name in _NUMBER_CASTS and len(positional) == 1 and len(call.args) == 1:
+            inner = self.evaluate(positional[0], depth + 1)
+            if isinstance(inner, Known) and isinstance(inner.value, (str, int, float)):
+                try:
+                    number = int(inner.value) if name == "builtins.int" else float(inner.value)
+                except ValueError:
+                    return Unknown("not a number")
+                return Known(number, inner.source, inner.certain, call)
+            return inner if isinstance(inner, Unknown) else Unknown("not a number")
+        if name in _ENV_GETTERS and len(positional) == 2:
+            variable = self.evaluate(positional[0], depth + 1)
+            default = self.evaluate(positional[1], depth + 1)
+            if isinstance(default, Known) and isinstance(variable, Known):
+                return Known(default.value, Source("environment-default", str(variable.value)), False, call)
+            return Unknown("environment variable without a constant default")
+        return Unknown("a call")
+
+    def arguments(self, call: cst.Call) -> Arguments:
+        keywords: dict[str, list[cst.BaseExpression]] = {}
+        complete = True
+        for arg in call.args:
+            if arg.keyword is not None:
+                keywords.setdefault(arg.keyword.value, []).append(arg.value)
+            elif arg.star == "**":
+                folded = self._dict_items(arg.value)
+                if folded is None:
+                    complete = False
+                    continue
+                items, items_complete = folded
+                complete = complete and items_complete
+                for key, value in items:
+                    keywords.setdefault(key, []).append(value)
+        return Arguments(self, call, keywords, complete)
+
+    def _dict_items(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
+        """The items of a dict literal (or a local name bound once to one, plus its item writes)."""
+        writes: list[tuple[cst.BaseExpression | None, cst.BaseExpression]] = []
+        if isinstance(expr, cst.Name):
+            scope = self.facts.scope_of(expr)
+            bindings = self.facts.lookup(expr.value, scope)
+            if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].value is None:
+                return None
+            writes = bindings[0].scope.item_writes.get(expr.value, [])
+            expr = bindings[0].value
+        base = self._literal_dict(expr)
+        if base is None:
+            return None
+        items, complete = base
+        for key_expr, value in writes:
+            key = self.evaluate(key_expr) if key_expr is not None else None
+            if isinstance(key, Known) and isinstance(key.value, str):
+                items.append((key.value, value))
+            else:
+                complete = False
+        return items, complete
+
+    def _literal_dict(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
+        items: list[tuple[str, cst.BaseExpression]] = []
+        complete = True
+        if isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if isinstance(element, cst.DictElement):
+                    key = self.evaluate(element.key)
+                    if isinstance(key, Known) and isinstance(key.value, str):
+                        items.append((key.value, element.value))
+                        continue
+                complete = False
+            return items, complete
+        if isinstance(expr, cst.Call) and self.inference.qualified_name(expr.func) == "builtins.dict":
+            for arg in expr.args:
+                if arg.keyword is not None:
+                    items.append((arg.keyword.value, arg.value))
+                else:
+                    complete = False
+            return items, complete
+        return None

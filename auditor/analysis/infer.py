@@ -1,0 +1,180 @@
+"""What an expression refers to: an imported name, a function of this module, a tuple of
+expressions. Memoised, and safe against cycles (`a = b; b = a`).
+
+The sdk layer subclasses `Inference` and adds its own values (clients and their resources)
+through four hooks: what a call returns, what an attribute of a value is, what an annotation
+promises, and how several possible values merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from auditor.analysis.module import ModuleFacts
+from auditor.analysis.scopes import Binding
+
+
+@dataclass(frozen=True)
+class QName:
+    """A reference to something imported: a module, class or function, by qualified name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    node: cst.FunctionDef
+
+
+@dataclass(frozen=True)
+class TupleValue:
+    items: tuple[cst.BaseExpression, ...]
+
+
+# QName, FunctionRef, TupleValue, or a value a subclass adds.
+Value = object
+
+
+class Inference:
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self._values: dict[cst.CSTNode, Value | None] = {}
+        self._in_progress: set[cst.CSTNode] = set()
+
+    def infer(self, expr: cst.BaseExpression) -> Value | None:
+        """What an expression is; None when unknown."""
+        if expr in self._values:
+            return self._values[expr]
+        if expr in self._in_progress:
+            return None
+        self._in_progress.add(expr)
+        try:
+            result = self._infer(expr)
+        finally:
+            self._in_progress.discard(expr)
+        self._values[expr] = result
+        return result
+
+    def qualified_name(self, expr: cst.BaseExpression) -> str | None:
+        """`anthropic.RateLimitError` for `E` after `from anthropic import RateLimitError as E`."""
+        value = self.infer(expr)
+        return value.name if isinstance(value, QName) else None
+
+    # -- hooks for the layers above --------------------------------------------------------------
+
+    def call_result(self, call: cst.Call, func: Value | None) -> Value | None:
+        """What calling `func` returns, beyond functions of this module."""
+        return None
+
+    def member(self, base: Value, attr: str) -> Value | None:
+        """`base.attr` for a value this layer does not know."""
+        return None
+
+    def annotated(self, annotation: Value | None) -> Value | None:
+        """What a name annotated with `annotation` (and not assigned) holds."""
+        return None
+
+    def union(self, values: Sequence[Value | None], strict: bool) -> Value | None:
+        """What several bindings or branches say together: here, only a value they all agree on.
+        `strict` (a conditional expression) forbids guessing past an unknown branch."""
+        if values and all(v == values[0] for v in values) and values[0] is not None:
+            return values[0]
+        return None
+
+    def either(self, left: Value | None, right: Value | None) -> Value | None:
+        """`left or right`, `left and right`."""
+        return self.union([left, right], strict=False)
+
+    # -- the inference ---------------------------------------------------------------------------
+
+    def _infer(self, expr: cst.BaseExpression) -> Value | None:
+        if isinstance(expr, cst.Name):
+            return self._infer_name(expr)
+        if isinstance(expr, cst.Attribute):
+            return self._infer_attribute(expr)
+        if isinstance(expr, cst.Call):
+            return self._infer_call(expr)
+        if isinstance(expr, cst.Await):
+            return self.infer(expr.expression)
+        if isinstance(expr, cst.IfExp):
+            return self.union([self.infer(expr.body), self.infer(expr.orelse)], strict=True)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.either(self.infer(expr.left), self.infer(expr.right))
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return TupleValue(tuple(e.value for e in expr.elements))
+        return None
+
+    def _infer_name(self, expr: cst.Name) -> Value | None:
+        if expr.value in ("None", "True", "False"):
+            return None
+        bindings = self.facts.lookup(expr.value, self.facts.scope_of(expr))
+        if not bindings:
+            return QName(f"builtins.{expr.value}")
+        return self.infer_bindings(bindings)
+
+    def infer_bindings(self, bindings: Sequence[Binding]) -> Value | None:
+        values: list[Value | None] = []
+        for binding in bindings:
+            if isinstance(binding.value, cst.Name) and binding.value.value == "None":
+                continue  # `client = None` before a lazy `client = Anthropic()`
+            values.append(self._infer_binding(binding))
+        if not values:
+            return None
+        return self.union(values, strict=False)
+
+    def _infer_binding(self, binding: Binding) -> Value | None:
+        if binding.kind == "import":
+            return QName(binding.qualname or "")
+        if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+            return FunctionRef(binding.node)
+        if binding.kind in ("assign", "with") and binding.value is not None:
+            return self.infer(binding.value)
+        if binding.annotation is not None:
+            return self._from_annotation(binding.annotation)
+        return None
+
+    def _from_annotation(self, annotation: cst.BaseExpression) -> Value | None:
+        candidates = [annotation]
+        if isinstance(annotation, cst.BinaryOperation):  # `Anthropic | None`
+            candidates = [annotation.left, annotation.right]
+        for candidate in candidates:
+            value = self.annotated(self.infer(candidate))
+            if value is not None:
+                return value
+        return None
+
+    def _infer_attribute(self, expr: cst.Attribute) -> Value | None:
+        attr = expr.attr.value
+        owner = self.facts.attribute_owner(expr)
+        if owner is not None:
+            bindings = self.facts.class_attribute(owner, attr)
+            if bindings:
+                return self.infer_bindings(bindings)
+            method = self.facts.class_method(owner, attr)
+            return FunctionRef(method) if method is not None else None
+        base = self.infer(expr.value)
+        if isinstance(base, QName):
+            return QName(f"{base.name}.{attr}")
+        return self.member(base, attr) if base is not None else None
+
+    def _infer_call(self, call: cst.Call) -> Value | None:
+        func = self.infer(call.func)
+        if isinstance(func, FunctionRef):
+            return self._function_result(func.node)
+        return self.call_result(call, func)
+
+    def _function_result(self, function: cst.FunctionDef) -> Value | None:
+        """What a small factory returns: the union of its `return` values."""
+        if function in self._in_progress:
+            return None
+        self._in_progress.add(function)
+        try:
+            returns = [node.value for node in self.facts.returns(function)]
+            if not returns or any(value is None for value in returns):
+                return None
+            return self.union([self.infer(value) for value in returns if value is not None], strict=False)
+        finally:
+            self._in_progress.discard(function)

@@ -1,0 +1,87 @@
+"""Wording several rules share: numbers, provenance, and advice that fits the call. Rules decide
+on facts; this module only says them, so that the same fact reads the same everywhere."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auditor.analysis.values import Known, Source
+from auditor.sdk.table import RESPONSE_WRAPPERS
+
+if TYPE_CHECKING:
+    from auditor.sdk.facts import Retry, SdkCall
+    from auditor.sdk.model import SdkModel
+    from auditor.sdk.worst_case import Refusal
+
+
+def format_seconds(value: float) -> str:
+    """`1,800 s`, `0.5 s`: one style for every message and report."""
+    return f"{value:,.0f} s" if float(value).is_integer() else f"{value:,.1f} s"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def origin(source: Source) -> str:
+    """` (constant MAX_TOKENS on line 3)`, nothing for a literal written in place."""
+    return "" if source.kind == "literal" else f" ({source})"
+
+
+def attempts_wait(timeout: float, sdk_attempts: int, total: float) -> str:
+    """`120 s x 6 attempts + 15.5 s of backoff = 735.5 s`: the worst case, worked out."""
+    backoff = total - timeout * sdk_attempts
+    pause = f" + {format_seconds(backoff)} of backoff" if backoff > 0 else ""
+    return f"{format_seconds(timeout)} x {plural(sdk_attempts, 'attempt')}{pause} = {format_seconds(total)}"
+
+
+def long_request(model: SdkModel, call: SdkCall, tokens: Known, refused: Refusal | None) -> str:
+    """ANT101's and ANT102's message: the size, why it matters, and how to stream this call."""
+    keyword = "max_tokens_to_sample" if call.operation.startswith("completions") else "max_tokens"
+    value = f"{keyword}={tokens.value:,}" if tokens.certain else f"{keyword} may be {tokens.value:,}"
+    if refused is not None:
+        why = (
+            f"above the {refused.limit:,} that {model.model_name(call)} allows without streaming"
+            if refused.model_limit
+            else f"above the {refused.limit:,} the SDK allows without streaming at its default timeout"
+        )
+        problem = f"{value}{origin(tokens.source)} without streaming: {why}, so the SDK raises ValueError before sending"
+    else:
+        problem = f"{value}{origin(tokens.source)} without streaming: a long answer can run past the HTTP timeout and be retried from scratch"
+    return f"{problem}. Stream it: {stream_advice(model, call)}"
+
+
+def stream_advice(model: SdkModel, call: SdkCall) -> str:
+    import libcst as cst
+
+    if call.operation.startswith("completions"):
+        return "pass `stream=True` and read the events (legacy completions have no `.stream()` helper), or move to `messages.stream(...)`"
+    assert isinstance(call.node.func, cst.Attribute)
+    resource = call.node.func.value
+    while isinstance(resource, cst.Attribute) and resource.attr.value in RESPONSE_WRAPPERS:
+        resource = resource.value  # `.with_raw_response` has no stream helper: stream the resource itself
+    target = model.code(resource)
+    if model.is_async(call):
+        return f"`async with {target}.stream(...) as stream: message = await stream.get_final_message()`"
+    return f"`with {target}.stream(...) as stream: message = stream.get_final_message()`"
+
+
+def retry_message(model: SdkModel, retry: Retry) -> str:
+    """ANT301's and ANT302's message: what re-sends which call, and how many requests that makes."""
+    site = retry.sites[0]
+    what = {"loop": "This loop", "recursion": "This recursive call", "decorator": "This retry decorator", "iterator": "This tenacity loop"}[retry.kind]
+    via = f" (through {site.via})" if site.via and site.targets else ""
+    text = f"{what} re-sends the SDK call on line {model.line(site.node)}{via} on top of the SDK's own retries"
+    sdk_attempts = model.sdk_attempts_under(retry)
+    if retry.unbounded:
+        text += ": it never stops retrying"
+    elif retry.attempts is not None and sdk_attempts is not None:
+        text += (
+            f": {retry.attempts} attempts x {sdk_attempts} SDK attempts (max_retries={sdk_attempts - 1}) "
+            f"= up to {retry.attempts * sdk_attempts} requests"
+        )
+    return (
+        f"{text}. Let the SDK retry instead: Anthropic(max_retries=N) or "
+        "client.with_options(max_retries=N); keep your own logic for application decisions such as "
+        "falling back to another model"
+    )

@@ -1,0 +1,116 @@
+"""SDK clients, plugged into the generic inference: `Anthropic(...)` and its relatives build a
+client, `client.with_options(...)` derives one, `client.beta.messages` is a resource of it, an
+annotation `client: Anthropic` promises one of unknown settings, and a declared factory returns
+one. Several possible clients merge into a set that says whether it is complete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from auditor.analysis.evaluate import Evaluator
+from auditor.analysis.infer import Inference, QName, Value
+from auditor.analysis.module import ModuleFacts
+from auditor.config import SdkSettings
+from auditor.sdk import table
+from auditor.sdk.facts import ClientConfig, ClientSet, Resource
+
+
+def sdk_export(qualname: str) -> str | None:
+    """`RateLimitError` for `anthropic.RateLimitError`, `anthropic._exceptions.RateLimitError`,
+    `anthropic.lib.bedrock.AnthropicBedrock`...: the SDK re-exports everything at the top."""
+    if not qualname.startswith(f"{table.SDK_MODULE}."):
+        return None
+    return qualname.rsplit(".", 1)[-1]
+
+
+class SdkInference(Inference):
+    def __init__(self, facts: ModuleFacts, sdk_settings: SdkSettings) -> None:
+        super().__init__(facts)
+        self.sdk_settings = sdk_settings
+        self.evaluator = Evaluator(facts, self)
+        self.configs: dict[cst.Call, ClientConfig] = {}
+
+    def client_class(self, qualname: str) -> tuple[str, bool | None] | None:
+        """(class name, is_async) when `qualname` names an SDK client class or a declared one."""
+        name = sdk_export(qualname)
+        if name in table.CLIENT_CLASSES:
+            return name, table.CLIENT_CLASSES[name]
+        if qualname in self.sdk_settings.client_classes:
+            return qualname.rsplit(".", 1)[-1], None
+        return None
+
+    def client(self, expr: cst.BaseExpression) -> ClientSet | None:
+        value = self.infer(expr)
+        return value if isinstance(value, ClientSet) else None
+
+    # -- the hooks -----------------------------------------------------------------------------
+
+    def call_result(self, call: cst.Call, func: Value | None) -> Value | None:
+        if isinstance(func, QName):
+            if self.client_class(func.name) is not None:
+                return ClientSet((self._client_config(call, func.name, None),), True)
+            if func.name in self.sdk_settings.client_factories:
+                return ClientSet((), False)
+            return None
+        if isinstance(func, Resource) and len(func.path) == 1 and func.path[0] in table.CLIENT_DERIVERS:
+            return ClientSet((self._client_config(call, None, func.clients),), True)
+        return None
+
+    def member(self, base: Value, attr: str) -> Value | None:
+        if isinstance(base, ClientSet):
+            return Resource(base, (attr,))
+        if isinstance(base, Resource):
+            return Resource(base.clients, (*base.path, attr))
+        return None
+
+    def annotated(self, annotation: Value | None) -> Value | None:
+        if isinstance(annotation, QName) and self.client_class(annotation.name) is not None:
+            return ClientSet((), False)
+        return None
+
+    def union(self, values: Sequence[Value | None], strict: bool) -> Value | None:
+        """Clients merge (incomplete if some path is unknown, unless `strict`); resources merge
+        when their paths agree; anything else must agree exactly."""
+        clients = [v for v in values if isinstance(v, ClientSet)]
+        if clients:
+            merged = _merge_all(clients)
+            if len(clients) != len(values):
+                if strict and any(v is not None for v in values if not isinstance(v, ClientSet)):
+                    return None
+                merged = ClientSet(merged.configs, False)
+            return merged
+        resources = [v for v in values if isinstance(v, Resource)]
+        if resources and len(resources) == len(values):
+            paths = {r.path for r in resources}
+            merged_clients = _merge_all([r.clients for r in resources])
+            if len(paths) == 1:
+                return Resource(merged_clients, resources[0].path)
+            if all(tuple(x for x in p if x != "beta") == ("messages",) for p in paths):
+                # `client.beta.messages if beta else client.messages`: both generate the same way.
+                return Resource(merged_clients, ("messages",))
+            return None
+        return super().union(values, strict)
+
+    def _client_config(self, call: cst.Call, qualname: str | None, parent: ClientSet | None) -> ClientConfig:
+        config = self.configs.get(call)
+        if config is None:
+            if parent is not None:
+                names = {c.class_name for c in parent.configs}
+                class_name = names.pop() if len(names) == 1 else "client"
+                asyncs = {c.is_async for c in parent.configs}
+                is_async = asyncs.pop() if len(asyncs) == 1 and parent.complete else None
+            else:
+                assert qualname is not None
+                class_name, is_async = self.client_class(qualname) or (qualname, None)
+            config = ClientConfig(call, class_name, is_async, parent, self.evaluator.arguments(call))
+            self.configs[call] = config
+        return config
+
+
+def _merge_all(sets: list[ClientSet]) -> ClientSet:
+    merged = sets[0]
+    for other in sets[1:]:
+        merged = merged.merge(other)
+    return merged
