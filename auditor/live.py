@@ -310,7 +310,7 @@ def key_problem(key: str) -> str | None:
         return f"starts with {_character_name(key[0])}: remove it"
     if bad and bad[-1] == len(key) - 1:
         what = _character_name(key[-1])
-        return f"ends with {what}: remove it (a key read from a file often keeps the file's last newline)"
+        return f"ends with {what}: remove it (a key read from a file often keeps its line ending)"
     if bad:
         what = _character_name(key[bad[0]])
         return f"contains {what} at position {bad[0] + 1} of {len(key)}: an API key is printable ASCII without spaces"

@@ -527,9 +527,9 @@ def test_log_records_are_scrubbed_during_the_check() -> None:
 @pytest.mark.parametrize(
     ("key", "problem"),
     [
-        (KEY + "\n", "ends with a newline: remove it (a key read from a file often keeps the file's last newline)"),
-        (KEY + "\r\n", "ends with a newline: remove it (a key read from a file often keeps the file's last newline)"),
-        (KEY + " ", "ends with a space: remove it (a key read from a file often keeps the file's last newline)"),
+        (KEY + "\n", "ends with a newline: remove it (a key read from a file often keeps its line ending)"),
+        (KEY + "\r\n", "ends with a newline: remove it (a key read from a file often keeps its line ending)"),
+        (KEY + " ", "ends with a space: remove it (a key read from a file often keeps its line ending)"),
         ("\t" + KEY, "starts with a tab: remove it"),
         (KEY[:7] + " " + KEY[7:], f"contains a space at position 8 of {len(KEY) + 1}: an API key is printable ASCII without spaces"),
         (
