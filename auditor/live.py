@@ -41,7 +41,6 @@ EXIT_PASS = 0
 EXIT_CONFIG = 2
 EXIT_REFUSED = 4
 EXIT_TRANSIENT = 5
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 SCHEMA_VERSION = 1
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -735,7 +734,8 @@ def live_check(
 
     Exit codes: 0 pass; 2 configuration problem (found before any network use); 4 the API
     refused the request, or something other than the API answered; 5 a transient failure that
-    survived every retry, or the deadline passed; 130 interrupted (Ctrl-C).
+    survived every retry, or the deadline passed; 130 interrupted (Ctrl-C, handled by
+    `auditor.cli.entry` for every command).
     """
     overrides = {
         "model": model,
@@ -746,12 +746,7 @@ def live_check(
         "base_url": base_url,
         "deadline": deadline,
     }
-    try:
-        code = _live_check(config_file, overrides, from_code, quiet, output_format, output_file)
-    except KeyboardInterrupt:
-        click.echo("live-check: interrupted", err=True)
-        code = EXIT_INTERRUPTED
-    raise SystemExit(code)
+    raise SystemExit(_live_check(config_file, overrides, from_code, quiet, output_format, output_file))
 
 
 def _live_check(

@@ -818,7 +818,7 @@ def test_ctrl_c_exits_130_with_one_line(api: LoopbackAPI) -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert (process.returncode, out, err) == (130, "", "live-check: interrupted\n")
+    assert (process.returncode, out, err) == (130, "", "auditor: interrupted\n")
 
 
 BLOCK_THE_SDK = """
