@@ -74,6 +74,7 @@ class LiveSettings:
     max_retries: int = 2
     prompt: str = "Reply with the single word: ready"
     base_url: str | None = None
+    deadline: float = 300.0  # the whole live check: three 60 s attempts and their backoff fit
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ LIVE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max-retries": ("max_retries", _integer),
     "prompt": ("prompt", _string),
     "base-url": ("base_url", _string),
+    "deadline": ("deadline", _number),
 }
 
 

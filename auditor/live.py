@@ -3,20 +3,21 @@
 The static rules can only say that a timeout or a retry budget looks wrong; this command sends
 one request with exactly the configured settings and, when it fails, names the cause and the fix.
 
-`anthropic` is imported only inside `run_live_check`: `auditor check` must never import the SDK.
-The API key is scrubbed from everything this module prints, writes or logs.
+`anthropic` is imported only when the check runs: `auditor check` must never import the SDK,
+which is an optional extra (`auditor[live]`). The API key (and a password in the base URL) is
+scrubbed from everything this module prints, writes or logs (auditor/redact.py); what happens
+on the wire below the SDK is watched by auditor/live_guard.py, which also enforces the deadline.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import math
 import os
+import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +27,15 @@ from urllib.parse import urlsplit
 import click
 
 from auditor.config import ConfigError, ConfigResolver, LiveSettings, Settings
+from auditor.live_guard import (
+    NotAStream,
+    Redirected,
+    StopCheck,
+    WaitTooLong,
+    WireGuard,
+    deadline_alarm,
+)
+from auditor.redact import MIN_SECRET_LENGTH, Scrubber, StreamScrubber, scrubbed_logging, url_secrets
 
 EXIT_PASS = 0
 EXIT_CONFIG = 2
@@ -33,9 +43,9 @@ EXIT_REFUSED = 4
 EXIT_TRANSIENT = 5
 
 SCHEMA_VERSION = 1
-REDACTED = "[REDACTED]"
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
 BASE_URL_VARIABLE = "ANTHROPIC_BASE_URL"
+INSTALL_SDK = "pip install 'auditor[live]'"
 
 # Failures that retrying later may cure (exit 5). Every other kind is a refusal (exit 4).
 TRANSIENT_KINDS = frozenset(
@@ -48,6 +58,7 @@ TRANSIENT_KINDS = frozenset(
         "stalled",
         "connection",
         "cut_off",
+        "deadline",
         "unexpected",
     }
 )
@@ -86,7 +97,7 @@ _KIND_BY_ERROR_TYPE = {
 }
 
 # kind -> (cause, fix). Fields: {detail} e.g. "HTTP 429: <API message>", {after} "after 3 attempts",
-# {model}, {base_url}, {timeout}.
+# {model}, {base_url}, {timeout}, {deadline}.
 _WORDING = {
     "auth": (
         "the API key was rejected ({detail})",
@@ -144,6 +155,32 @@ _WORDING = {
         "the connection dropped before the answer finished: rerun; if it repeats, check proxies or load "
         "balancers on the way to {base_url} that close or buffer long streaming responses",
     ),
+    "redirect": (
+        "the server answered with a redirect (HTTP {detail}): the API never redirects, so a proxy, "
+        "a captive portal or a wrong base URL answered",
+        "check the base URL ({base_url}: --base-url, `base-url`, or ANTHROPIC_BASE_URL) and the proxies on "
+        "the way; the redirect was not followed, so the key was not sent to its target",
+    ),
+    "error_body": (
+        "the server answered HTTP 200 with a JSON error instead of an event stream ({detail})",
+        "the API reports an error with an error status or an `error` event inside the stream: a proxy or "
+        "gateway on the way to {base_url} rewrote this one; check the base URL and the proxies",
+    ),
+    "html_page": (
+        "the server answered HTTP 200 with an HTML page instead of an event stream ({detail})",
+        "a captive portal, a proxy's sign-in page or a website answered: sign in to the network, or check "
+        "the base URL ({base_url}) and the proxies",
+    ),
+    "not_a_stream": (
+        "the server answered HTTP 200 with {detail} instead of an event stream",
+        "something other than the Messages API answered at {base_url}, or a proxy rewrote the streaming "
+        "response: check the base URL and the proxies",
+    ),
+    "deadline": (
+        "the check did not finish within the {deadline:g} s deadline ({detail})",
+        "raise --deadline (`deadline` in [tool.auditor.live]) if these settings need longer; an answer that "
+        "trickles in points at a proxy on the way to {base_url} that throttles or buffers streaming responses",
+    ),
     "unexpected": (
         "unexpected {detail}",
         "this is not a known failure: rerun with ANTHROPIC_LOG=debug and report it with this message",
@@ -176,6 +213,7 @@ class Report:
     base_url: str
     timeout_s: float
     max_retries: int
+    deadline_s: float
     sdk_version: str
     response_model: str | None = None
     text: str = ""
@@ -200,90 +238,6 @@ class Report:
 
 class ConfigProblem(Exception):
     """A setting or environment problem found before any network use: exit 2, one line."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Keeping the key out of every output.
-
-
-class Scrubber:
-    """Replaces the API key wherever it appears, so no output can leak it (even a server's echo)."""
-
-    def __init__(self, secret: str | None) -> None:
-        self.secret = secret or ""
-
-    def __call__(self, text: str) -> str:
-        return text.replace(self.secret, REDACTED) if self.secret else text
-
-    def value(self, data: Any) -> Any:
-        """Scrub every string inside a JSON-like value (before serialization, so escapes cannot hide it)."""
-        if isinstance(data, str):
-            return self(data)
-        if isinstance(data, dict):
-            return {key: self.value(item) for key, item in data.items()}
-        if isinstance(data, list):
-            return [self.value(item) for item in data]
-        return data
-
-
-class StreamScrubber:
-    """Scrubs streamed text whose chunks may split the key: holds back only a possible key prefix."""
-
-    def __init__(self, scrub: Scrubber) -> None:
-        self.scrub = scrub
-        self.held = ""
-
-    def feed(self, chunk: str) -> str:
-        pending = self.scrub(self.held + chunk)
-        keep = _partial_secret_suffix(pending, self.scrub.secret)
-        self.held = pending[len(pending) - keep :]
-        return pending[: len(pending) - keep]
-
-    def flush(self) -> str:
-        rest, self.held = self.scrub(self.held), ""
-        return rest
-
-
-def _partial_secret_suffix(text: str, secret: str) -> int:
-    """The length of the longest end of `text` that could be the start of `secret`."""
-    for size in range(min(len(secret) - 1, len(text)), 0, -1):
-        if text.endswith(secret[:size]):
-            return size
-    return 0
-
-
-class _ScrubLogRecords(logging.Filter):
-    def __init__(self, scrub: Scrubber) -> None:
-        super().__init__()
-        self.scrub = scrub
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed log call must not break the request
-            message = str(record.msg)
-        record.msg, record.args = self.scrub(message), None
-        if record.exc_info:
-            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
-
-
-@contextmanager
-def scrubbed_logging(scrub: Scrubber) -> Iterator[None]:
-    """Scrub what the SDK and httpx log (ANTHROPIC_LOG=debug) for the length of the check."""
-    loggers = [logging.getLogger(name) for name in ("", "anthropic", "httpx", "httpx2", "httpcore", "httpcore2")]
-    handlers = {handler for logger in loggers for handler in logger.handlers}
-    if logging.lastResort is not None:
-        handlers.add(logging.lastResort)
-    log_filter = _ScrubLogRecords(scrub)
-    for handler in handlers:
-        handler.addFilter(log_filter)
-    try:
-        yield
-    finally:
-        for handler in handlers:
-            handler.removeFilter(log_filter)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,6 +266,7 @@ def check_settings(live: LiveSettings, settings: Settings, overrides: dict[str, 
         (live.max_tokens < 1, "max_tokens", f"must be at least 1, got {live.max_tokens}"),
         (not (live.timeout > 0 and math.isfinite(live.timeout)), "timeout", f"must be above 0 s, got {live.timeout}"),
         (live.max_retries < 0, "max_retries", f"must be 0 or more, got {live.max_retries}"),
+        (not (live.deadline > 0 and math.isfinite(live.deadline)), "deadline", f"must be above 0 s, got {live.deadline}"),
         (not live.prompt.strip(), "prompt", "must not be empty"),
     ]
     for failed, name, message in problems:
@@ -330,42 +285,57 @@ def _check_url(url: str, where: str) -> None:
 
 
 def read_api_key() -> str:
-    """The key, as the SDK reads it: ANTHROPIC_API_KEY, where an empty value counts as unset."""
+    """The key, as the SDK reads it: ANTHROPIC_API_KEY, where an empty value counts as unset.
+
+    A key that no HTTP header can carry is refused here, before httpx would put it (whole) into
+    an "Illegal header value" error, and so is a key too short to be scrubbed from the output.
+    """
     key = os.environ.get(KEY_VARIABLE) or None
     if key is None:
         raise ConfigProblem(f"{KEY_VARIABLE} is not set: export your API key to run a live check")
+    problem = key_problem(key)
+    if problem is not None:
+        raise ConfigProblem(f"{KEY_VARIABLE} {problem}")
     return key
+
+
+_CHARACTER_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", " ": "a space"}
+
+
+def key_problem(key: str) -> str | None:
+    """What makes `key` unusable, in words that never show it: API keys are printable ASCII."""
+    bad = [index for index, char in enumerate(key) if not "!" <= char <= "~"]
+    if bad and bad[0] == 0:
+        return f"starts with {_character_name(key[0])}: remove it"
+    if bad and bad[-1] == len(key) - 1:
+        what = _character_name(key[-1])
+        return f"ends with {what}: remove it (a key read from a file often keeps its line ending)"
+    if bad:
+        what = _character_name(key[bad[0]])
+        return f"contains {what} at position {bad[0] + 1} of {len(key)}: an API key is printable ASCII without spaces"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"is only {len(key)} characters long: too short for an API key (live-check needs {MIN_SECRET_LENGTH} or more)"
+    return None
+
+
+def _character_name(char: str) -> str:
+    if char in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[char]
+    kind = "a non-ASCII character" if not char.isascii() else "a control character"
+    return f"{kind} (U+{ord(char):04X})"
 
 
 # ---------------------------------------------------------------------------------------------
 # The request.
 
 
-class AttemptCounter:
-    """An httpx request hook: the SDK sends one HTTP request per attempt.
+def build_client(anthropic: ModuleType, live: LiveSettings, api_key: str, guard: WireGuard) -> Any:
+    """The client exactly as configured; base_url None lets the SDK read ANTHROPIC_BASE_URL itself.
 
-    It reads the SDK's own `x-stainless-retry-count` header when present, so a redirect is not
-    mistaken for a retry, and counts sends otherwise.
+    Redirects are not followed (the SDK's default client follows them): the API never redirects,
+    and a redirect target must never receive the key.
     """
-
-    def __init__(self) -> None:
-        self.sends = 0
-        self.highest_retry: int | None = None
-
-    def __call__(self, request: Any) -> None:
-        self.sends += 1
-        retry = request.headers.get("x-stainless-retry-count", "")
-        if retry.isdigit():
-            self.highest_retry = max(int(retry), self.highest_retry or 0)
-
-    @property
-    def attempts(self) -> int:
-        return self.sends if self.highest_retry is None else self.highest_retry + 1
-
-
-def build_client(anthropic: ModuleType, live: LiveSettings, api_key: str, counter: AttemptCounter) -> Any:
-    """The client exactly as configured; base_url None lets the SDK read ANTHROPIC_BASE_URL itself."""
-    http_client = anthropic.DefaultHttpxClient(event_hooks={"request": [counter]})
+    http_client = anthropic.DefaultHttpxClient(event_hooks=guard.hooks(), follow_redirects=False)
     return anthropic.Anthropic(
         api_key=api_key,
         base_url=live.base_url,
@@ -375,7 +345,9 @@ def build_client(anthropic: ModuleType, live: LiveSettings, api_key: str, counte
     )
 
 
-def stream_once(client: Any, live: LiveSettings, report: Report, on_text: Callable[[str], None]) -> None:
+def stream_once(
+    client: Any, live: LiveSettings, report: Report, guard: WireGuard, on_text: Callable[[str], None]
+) -> None:
     """Send the one streamed request, pass text on as it arrives, and fill the report.
 
     A body that simply ends raises nothing in the SDK: only a missing `message_stop` (and a
@@ -388,6 +360,7 @@ def stream_once(client: Any, live: LiveSettings, report: Report, on_text: Callab
         report.stream_opened = True
         report.request_id = getattr(stream, "request_id", None) or stream.response.headers.get("request-id")
         for event in stream:
+            guard.check_deadline()
             if event.type == "message_start":
                 saw_start = True
             elif event.type == "message_stop":
@@ -409,13 +382,11 @@ def stream_once(client: Any, live: LiveSettings, report: Report, on_text: Callab
         report.failure = describe("cut_off", report, detail=detail)
 
 
-def run_live_check(live: LiveSettings, api_key: str, on_text: Callable[[str], None]) -> Report:
-    """Build the client, stream once, and turn whatever happens into a report (never a traceback)."""
-    import anthropic
-
-    counter = AttemptCounter()
+def run_live_check(anthropic: ModuleType, live: LiveSettings, api_key: str, on_text: Callable[[str], None]) -> Report:
+    """Build the client, stream once within the deadline, and turn whatever happens into a report."""
+    guard = WireGuard(live.max_retries, live.deadline)
     try:
-        client = build_client(anthropic, live, api_key, counter)
+        client = build_client(anthropic, live, api_key, guard)
     except Exception as error:  # nothing was sent yet: a setup problem, not a failed check
         raise ConfigProblem(f"could not build the client: {type(error).__name__}: {error}") from None
     report = Report(
@@ -423,17 +394,24 @@ def run_live_check(live: LiveSettings, api_key: str, on_text: Callable[[str], No
         base_url=str(client.base_url),
         timeout_s=live.timeout,
         max_retries=live.max_retries,
+        deadline_s=live.deadline,
         sdk_version=anthropic.__version__,
     )
     started = time.perf_counter()
-    try:
-        with client:
-            stream_once(client, live, report, on_text)
-    except Exception as error:  # every failure becomes a diagnosis
-        report.attempts = counter.attempts
-        report.request_id = report.request_id or _request_id_of(error)
-        report.failure = classify_failure(error, anthropic, report)
-    report.attempts = counter.attempts
+    with client:
+        try:
+            with deadline_alarm(guard.remaining()):
+                stream_once(client, live, report, guard, on_text)
+        except StopCheck as stop:  # seen on the wire, or the deadline: the SDK had no say
+            report.attempts = guard.attempts
+            if report.request_id is None and guard.response is not None:
+                report.request_id = guard.response.headers.get("request-id")
+            report.failure = stop_failure(stop, guard, report)
+        except Exception as error:  # every failure becomes a diagnosis
+            report.attempts = guard.attempts
+            report.request_id = report.request_id or _request_id_of(error)
+            report.failure = classify_failure(error, anthropic, report)
+    report.attempts = guard.attempts
     report.total_time_s = time.perf_counter() - started
     return report
 
@@ -483,6 +461,10 @@ def _status_kind(error: Any, anthropic: ModuleType, status: int, error_type: str
         cls = getattr(anthropic, class_name, None)
         if cls is not None and isinstance(error, cls):
             return kind
+    return _kind_of_status(status, error_type)
+
+
+def _kind_of_status(status: int, error_type: str | None) -> str:
     if status in _KIND_BY_STATUS:
         return _KIND_BY_STATUS[status]
     if status >= 500:
@@ -490,6 +472,87 @@ def _status_kind(error: Any, anthropic: ModuleType, status: int, error_type: str
     if 400 <= status < 500:
         return "refused"
     return _KIND_BY_ERROR_TYPE.get(error_type or "", "unexpected")
+
+
+def stop_failure(stop: StopCheck, guard: WireGuard, report: Report) -> Failure:
+    """Name what the wire guard stopped on, or what the check was doing when the deadline passed."""
+    if isinstance(stop, Redirected):
+        detail = f"{stop.status} to {stop.location}" if stop.location else str(stop.status)
+        return describe("redirect", report, detail=detail, status_code=stop.status)
+    if isinstance(stop, NotAStream):
+        return _not_a_stream_failure(stop, report)
+    if isinstance(stop, WaitTooLong):
+        return _wait_failure(stop, report)
+    return describe("deadline", report, detail=_deadline_detail(guard, report))
+
+
+def _not_a_stream_failure(stop: NotAStream, report: Report) -> Failure:
+    error_type, api_message = _error_fields(_json_object(stop.sample))
+    if error_type or api_message:
+        detail = ": ".join(part for part in (error_type, api_message) if part)
+        return describe(
+            "error_body", report, detail=detail, status_code=stop.status, error_type=error_type, api_message=api_message
+        )
+    if "html" in stop.content_type.lower():
+        title = re.search(r"<title[^>]*>(.*?)</title", stop.sample, re.IGNORECASE | re.DOTALL)
+        detail = f"titled {_one_line(title.group(1))!r}" if title else f"starting {_one_line(stop.sample)!r}"
+        return describe("html_page", report, detail=detail, status_code=stop.status)
+    detail = f"content-type {stop.content_type}, starting {_one_line(stop.sample)!r}"
+    return describe("not_a_stream", report, detail=detail, status_code=stop.status)
+
+
+def _wait_failure(stop: WaitTooLong, report: Report) -> Failure:
+    """A retryable error whose `retry-after` outlasts the deadline: said, not slept through."""
+    error_type, api_message = _error_fields(_json_object(stop.sample))
+    where = f"HTTP {stop.status}"
+    failure = describe(
+        _kind_of_status(stop.status, error_type),
+        report,
+        detail=f"{where}: {api_message}" if api_message else where,
+        status_code=stop.status,
+        error_type=error_type,
+        api_message=api_message,
+    )
+    wait = _duration(stop.wait)
+    failure.cause += (
+        f"; the API asked to wait {wait} before retrying, more than the {_duration(stop.remaining)} left "
+        f"of the {report.deadline_s:g} s deadline"
+    )
+    failure.fix = f"rerun in {wait} or later, or give the SDK time to wait it out with a --deadline above {wait}"
+    return failure
+
+
+def _deadline_detail(guard: WireGuard, report: Report) -> str:
+    """What the check was waiting for when the deadline passed."""
+    response = guard.response
+    attempt = f"attempt {guard.attempts}"
+    if guard.answers < guard.sends or response is None:
+        return f"no answer yet to {attempt}, whose {report.timeout_s:g} s timeout had not run out"
+    if int(response.status_code) >= 400:
+        return f"waiting to retry after HTTP {response.status_code} on {attempt}"
+    received = int(getattr(response, "num_bytes_downloaded", 0))
+    return (
+        f"the answer was still arriving: {received:,} bytes and {len(report.text):,} characters of text "
+        f"in {guard.elapsed():.1f} s, {attempt}"
+    )
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _duration(seconds: float) -> str:
+    """3,600 s; 59.9 s; 0.25 s."""
+    return f"{seconds:,.0f} s" if seconds >= 100 else f"{seconds:.3g} s"
 
 
 def _error_fields(body: object) -> tuple[str | None, str | None]:
@@ -514,6 +577,7 @@ def describe(kind: str, report: Report, *, detail: str, **fields: Any) -> Failur
         "model": report.model,
         "base_url": report.base_url,
         "timeout": report.timeout_s,
+        "deadline": report.deadline_s,
     }
     return Failure(kind=kind, cause=cause.format(**values), fix=fix.format(**values), **fields)
 
@@ -572,13 +636,14 @@ def report_json(report: Report) -> dict[str, Any]:
         "retries": max(report.attempts - 1, 0),
         "timeout_s": report.timeout_s,
         "max_retries": report.max_retries,
+        "deadline_s": report.deadline_s,
         "sdk_version": report.sdk_version,
         "failure": dataclasses.asdict(report.failure) if report.failure else None,
     }
 
 
 def render_json(report: Report, scrub: Scrubber) -> str:
-    return json.dumps(scrub.value(report_json(report)), indent=2) + "\n"
+    return scrub(json.dumps(scrub.value(report_json(report)), indent=2)) + "\n"
 
 
 def render_text(report: Report, scrub: Scrubber) -> str:
@@ -599,6 +664,7 @@ def render_text(report: Report, scrub: Scrubber) -> str:
         ("attempts", f"{report.attempts} ({retries} {'retry' if retries == 1 else 'retries'})"),
         ("timeout", f"{report.timeout_s:g} s"),
         ("max retries", str(report.max_retries)),
+        ("deadline", f"{report.deadline_s:g} s"),
         ("SDK", f"anthropic {report.sdk_version}"),
     ]
     if report.failure is not None:
@@ -639,6 +705,7 @@ def _rounded(value: float | None) -> float | None:
 @click.option("--max-retries", type=int, help="Client max_retries [config: max-retries].")
 @click.option("--prompt", help="The user message to send [config: prompt].")
 @click.option("--base-url", help="API base URL [config: base-url, then ANTHROPIC_BASE_URL].")
+@click.option("--deadline", type=float, help="Stop the whole check after this many seconds [config: deadline; 300].")
 @click.option(
     "--from-code",
     type=click.Path(path_type=Path),
@@ -657,6 +724,7 @@ def live_check(
     max_retries: int | None,
     prompt: str | None,
     base_url: str | None,
+    deadline: float | None,
     from_code: Path | None,
     quiet: bool,
     output_format: str,
@@ -665,9 +733,10 @@ def live_check(
     """Send one real streamed request with the configured settings and report PASS or FAIL.
 
     Exit codes: 0 pass; 2 configuration problem (found before any network use); 4 the API
-    refused the request; 5 a transient failure that survived every retry.
+    refused the request, or something other than the API answered; 5 a transient failure that
+    survived every retry, or the deadline passed; 130 interrupted (Ctrl-C, handled by
+    `auditor.cli.entry` for every command).
     """
-    scrub = Scrubber(os.environ.get(KEY_VARIABLE))
     overrides = {
         "model": model,
         "max_tokens": max_tokens,
@@ -675,24 +744,42 @@ def live_check(
         "max_retries": max_retries,
         "prompt": prompt,
         "base_url": base_url,
+        "deadline": deadline,
     }
+    raise SystemExit(_live_check(config_file, overrides, from_code, quiet, output_format, output_file))
+
+
+def _live_check(
+    config_file: Path | None,
+    overrides: dict[str, Any],
+    from_code: Path | None,
+    quiet: bool,
+    output_format: str,
+    output_file: Path | None,
+) -> int:
+    """Settings, key and SDK first (exit 2 on any problem, nothing sent), then the check itself."""
+    raw_key = os.environ.get(KEY_VARIABLE)
+    scrub = Scrubber([raw_key, raw_key and raw_key.strip()])
     try:
         if from_code is not None:
-            overrides["timeout"], overrides["max_retries"] = _settings_from_code(from_code, timeout, max_retries)
+            overrides["timeout"], overrides["max_retries"] = _settings_from_code(
+                from_code, overrides["timeout"], overrides["max_retries"]
+            )
         live, settings = load_settings(config_file, overrides)
         check_settings(live, settings, overrides)
         api_key = read_api_key()
         if output_file is not None and not output_file.resolve().parent.is_dir():
             raise ConfigProblem(f"--output-file: the folder of {output_file} does not exist")
-        _require_sdk()
+        base_url = live.base_url or os.environ.get(BASE_URL_VARIABLE)
+        scrub = Scrubber([api_key, *url_secrets(base_url)])
+        anthropic = _import_sdk()
     except (ConfigError, ConfigProblem) as problem:
         _fail_config(scrub(str(problem)))
     try:
-        code = _run_and_report(live, api_key, scrub, quiet, output_format, output_file)
+        return _run_and_report(anthropic, live, api_key, scrub, quiet, output_format, output_file)
     except Exception as error:  # last resort: the user never sees a traceback
         click.echo(scrub(f"live-check: FAIL: internal error {type(error).__name__}: {error}"), err=True)
-        code = EXIT_TRANSIENT
-    raise SystemExit(code)
+        return EXIT_TRANSIENT
 
 
 def _settings_from_code(path: Path, timeout: float | None, max_retries: int | None) -> tuple[float, int]:
@@ -709,12 +796,20 @@ def _settings_from_code(path: Path, timeout: float | None, max_retries: int | No
     return seconds, retries
 
 
-def _require_sdk() -> None:
-    """A missing SDK is a setup problem, reported before any network use."""
-    import importlib.util
+def _import_sdk() -> ModuleType:
+    """The SDK, an optional extra: missing or broken, it is a setup problem found before any request.
 
-    if importlib.util.find_spec("anthropic") is None:
-        raise ConfigProblem("the anthropic package is not installed in this environment: pip install anthropic")
+    Imported before the log scrubbing starts, because the import installs the SDK's log handler.
+    """
+    try:
+        import anthropic
+    except ImportError as error:
+        if isinstance(error, ModuleNotFoundError) and error.name == "anthropic":
+            raise ConfigProblem(f"the anthropic SDK is not installed; install it with: {INSTALL_SDK}") from None
+        raise ConfigProblem(
+            f"the anthropic SDK failed to import ({type(error).__name__}: {error}): reinstall it with {INSTALL_SDK}"
+        ) from None
+    return anthropic
 
 
 def _fail_config(message: str) -> NoReturn:
@@ -724,7 +819,13 @@ def _fail_config(message: str) -> NoReturn:
 
 
 def _run_and_report(
-    live: LiveSettings, api_key: str, scrub: Scrubber, quiet: bool, output_format: str, output_file: Path | None
+    anthropic: ModuleType,
+    live: LiveSettings,
+    api_key: str,
+    scrub: Scrubber,
+    quiet: bool,
+    output_format: str,
+    output_file: Path | None,
 ) -> int:
     """Run the check, echo the answer as it streams (text mode), then write the report."""
     show_text = not quiet and output_format == "text"
@@ -738,7 +839,7 @@ def _run_and_report(
 
     with scrubbed_logging(scrub):
         try:
-            report = run_live_check(live, api_key, on_text)
+            report = run_live_check(anthropic, live, api_key, on_text)
         except ConfigProblem as problem:
             _fail_config(scrub(str(problem)))
     if show_text and (rest := stream_scrub.flush()):

@@ -25,11 +25,15 @@ class Reply:
     """One scripted answer to one request.
 
     kind: "stream" (a whole answer), "error" (a JSON error with `status`), "cut" (the answer
-    stops after `cut_after` events), "error_event" (status 200, then an SSE `error` event), or
-    "garbage" (an event whose data is not JSON, as a broken proxy might send).
+    stops after `cut_after` events), "error_event" (status 200, then an SSE `error` event),
+    "garbage" (an event whose data is not JSON, as a broken proxy might send), "redirect"
+    (`status` 3xx to `location`), "body" (`status` with `body` as `content_type`, e.g. a JSON
+    error or an HTML page with status 200) or "drip" (the answer one byte every `interval`
+    seconds, until the client hangs up or the server stops).
     framing: "chunked" (HTTP/1.1 chunked, as the API sends) or "eof" (no length, the body ends
     when the connection closes). A "cut" with "chunked" never sends the closing chunk; with
     "eof" the body just ends, which looks like a normal end to the HTTP client.
+    headers: sent with every kind of answer (e.g. a server that echoes the key back).
     """
 
     kind: str = "stream"
@@ -41,6 +45,10 @@ class Reply:
     chunks: tuple[str, ...] = DEFAULT_TEXT
     cut_after: int = 0
     framing: str = "chunked"
+    location: str = ""
+    interval: float = 1.0
+    body: str = ""
+    content_type: str = ""
 
 
 def ok(chunks: tuple[str, ...] = DEFAULT_TEXT, delay: float = 0.0) -> Reply:
@@ -74,6 +82,33 @@ def error_event(error_type: str, message: str) -> Reply:
 
 def garbage() -> Reply:
     return Reply(kind="garbage")
+
+
+def redirect(location: str, status: int = 307) -> Reply:
+    return Reply(kind="redirect", status=status, location=location)
+
+
+HTML_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>Guest Wi-Fi: sign in</title></head>"
+    "<body><p>Accept the terms to continue.</p></body></html>\n"
+)
+
+
+def body_200(content_type: str, body: str) -> Reply:
+    """Status 200, but not an event stream: what a proxy, a gateway or a captive portal may send."""
+    return Reply(kind="body", content_type=content_type, body=body)
+
+
+def json_error_200(error_type: str, message: str) -> Reply:
+    return body_200("application/json", json.dumps(error_body(error_type, message)))
+
+
+def html_200() -> Reply:
+    return body_200("text/html; charset=utf-8", HTML_PAGE)
+
+
+def drip(interval: float = 1.0) -> Reply:
+    return Reply(kind="drip", interval=interval)
 
 
 @dataclass(frozen=True)
@@ -181,15 +216,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, error_body("not_found_error", f"model: {model}"), request_id, ())
         elif reply.kind == "error":
             self._send_json(reply.status, error_body(reply.error_type, reply.message), request_id, reply.headers)
+        elif reply.kind == "body":
+            self._send_body(reply.status, reply.body.encode(), reply.content_type, request_id, reply.headers)
+        elif reply.kind == "redirect":
+            self._send_body(reply.status, b"", "text/plain", request_id, (("location", reply.location), *reply.headers))
         elif isinstance(body, dict) and body.get("stream") is True:
             self._send_stream(reply, model, request_id)
         else:
             self._send_json(200, message_json(model, "".join(reply.chunks), len(reply.chunks)), request_id, ())
 
     def _send_json(self, status: int, payload: Any, request_id: str, extra: tuple[tuple[str, str], ...]) -> None:
-        data = json.dumps(payload).encode()
+        self._send_body(status, json.dumps(payload).encode(), "application/json", request_id, extra)
+
+    def _send_body(
+        self, status: int, data: bytes, content_type: str, request_id: str, extra: tuple[tuple[str, str], ...]
+    ) -> None:
         self.send_response(status)
-        self.send_header("content-type", "application/json")
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
         self.send_header("request-id", request_id)
         self.send_header("connection", "close")
@@ -215,8 +258,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("connection", "close")
         if chunked:
             self.send_header("transfer-encoding", "chunked")
+        for name, value in reply.headers:
+            self.send_header(name, value)
         self.end_headers()
+        if reply.kind == "drip":
+            # One byte at a time: each read succeeds well within any timeout, so only an overall
+            # deadline ends it. Bounded: the answer is finite, and the server's stop wakes it.
+            events = [bytes([byte]) for byte in b"".join(events)]
         for event in events:
+            if reply.kind == "drip" and self.server.api.stopping.wait(reply.interval):
+                return
             self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event) if chunked else event)
             self.wfile.flush()
         if chunked and reply.kind != "cut":

@@ -6,36 +6,48 @@ as they do against the API. The server's `retry-after-ms` header keeps the SDK's
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner, Result
 
-from auditor.live import EXIT_CONFIG, EXIT_PASS, EXIT_REFUSED, EXIT_TRANSIENT, Scrubber, live_check, scrubbed_logging
+from auditor.live import EXIT_CONFIG, EXIT_PASS, EXIT_REFUSED, EXIT_TRANSIENT, live_check
+from auditor.redact import Scrubber, scrubbed_logging
 from loopback_api import (
     DEFAULT_TEXT,
     INPUT_TOKENS,
     LoopbackAPI,
+    Reply,
+    body_200,
     cut_off,
+    drip,
     error,
     error_event,
     garbage,
+    html_200,
+    json_error_200,
     ok,
+    redirect,
     request_key,
     stall,
     unused_port,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+AUDITOR = Path(sys.executable).with_name("auditor")  # the installed command (pip install -e '.[test]')
 KEY = "sk-ant-loopback-7f3c9e1d2b4a6085-SECRET"
 ANSWER = "".join(DEFAULT_TEXT)
 REPORT_KEYS = {
@@ -56,6 +68,7 @@ REPORT_KEYS = {
     "retries",
     "timeout_s",
     "max_retries",
+    "deadline_s",
     "sdk_version",
     "failure",
 }
@@ -152,7 +165,7 @@ def test_json_report_has_the_documented_keys(api: LoopbackAPI) -> None:
     assert (report["input_tokens"], report["output_tokens"]) == (INPUT_TOKENS, len(DEFAULT_TEXT))
     assert report["request_id"] == "req_loopback_001"
     assert (report["attempts"], report["retries"]) == (1, 0)
-    assert (report["timeout_s"], report["max_retries"]) == (9.5, 1)
+    assert (report["timeout_s"], report["max_retries"], report["deadline_s"]) == (9.5, 1, 300.0)
     assert report["sdk_version"]
     assert report["failure"] is None
     assert ANSWER not in result.stdout.replace(json.dumps(ANSWER)[1:-1], "")  # the text is not echoed raw
@@ -427,6 +440,8 @@ def test_no_api_key(api: LoopbackAPI, key: str | None) -> None:
         (["--timeout", "0"], ["timeout must be above 0 s"]),
         (["--max-tokens", "0"], ["max-tokens must be at least 1"]),
         (["--max-retries", "-1"], ["max-retries must be 0 or more"]),
+        (["--deadline", "0"], ["deadline must be above 0 s, got 0.0 (from --deadline)"]),
+        (["--deadline", "nan"], ["deadline must be above 0 s, got nan (from --deadline)"]),
         (["--model", " "], ["model must not be empty"]),
         (["--prompt", ""], ["prompt must not be empty"]),
         (["--base-url", "ftp://example.com"], ["base-url", "http:// or https://"]),
@@ -449,6 +464,7 @@ def test_bad_base_url_in_the_environment(api: LoopbackAPI) -> None:
         ("[tool.auditor.live]\nmodle = 'x'\n", ["pyproject.toml", "modle", "unknown key"]),
         ("[tool.auditor.live\n", ["not valid TOML"]),
         ("[tool.auditor.live]\ntimeout = 0\n", ["timeout must be above 0 s", "pyproject.toml"]),
+        ("[tool.auditor.live]\ndeadline = 0\n", ["deadline must be above 0 s, got 0.0 (from `deadline` in"]),
     ],
 )
 def test_config_file_problems(api: LoopbackAPI, tmp_path: Path, text: str, words: list[str]) -> None:
@@ -491,7 +507,7 @@ def test_log_records_are_scrubbed_during_the_check() -> None:
     logger = logging.getLogger("anthropic._base_client")
     logging.getLogger().addHandler(handler)
     try:
-        with scrubbed_logging(Scrubber(KEY)):
+        with scrubbed_logging(Scrubber([KEY])):
             logger.warning("sending with key %s", KEY)
             try:
                 raise ValueError(f"server echoed {KEY}")
@@ -502,6 +518,153 @@ def test_log_records_are_scrubbed_during_the_check() -> None:
     assert "sending with key [REDACTED]" in stream.getvalue()
     assert "server echoed [REDACTED]" in stream.getvalue()
     assert KEY not in stream.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# A malformed key: exit 2 before any request, one line that names the problem, never the key.
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        (KEY + "\n", "ends with a newline: remove it (a key read from a file often keeps its line ending)"),
+        (KEY + "\r\n", "ends with a newline: remove it (a key read from a file often keeps its line ending)"),
+        (KEY + " ", "ends with a space: remove it (a key read from a file often keeps its line ending)"),
+        ("\t" + KEY, "starts with a tab: remove it"),
+        (KEY[:7] + " " + KEY[7:], f"contains a space at position 8 of {len(KEY) + 1}: an API key is printable ASCII without spaces"),
+        (
+            KEY[:7] + "\x1b" + KEY[7:],
+            f"contains a control character (U+001B) at position 8 of {len(KEY) + 1}: an API key is printable ASCII without spaces",
+        ),
+        (
+            KEY[:7] + "\u00e9" + KEY[7:],
+            f"contains a non-ASCII character (U+00E9) at position 8 of {len(KEY) + 1}: an API key is printable ASCII without spaces",
+        ),
+        ("sk-ant", "is only 6 characters long: too short for an API key (live-check needs 8 or more)"),
+    ],
+    ids=["newline", "crlf", "trailing-space", "leading-tab", "inner-space", "escape", "non-ascii", "short"],
+)
+def test_a_malformed_key_is_refused_before_any_request(api: LoopbackAPI, key: str, problem: str) -> None:
+    result = run("--base-url", api.url, "--output-format", "json", key=key)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (EXIT_CONFIG, "", f"live-check: ANTHROPIC_API_KEY {problem}\n")
+    assert api.requests == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Something other than the API answered: a redirect, or a 200 that is not an event stream.
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_fails_and_is_not_followed(status: int) -> None:
+    with LoopbackAPI() as api, LoopbackAPI() as target:
+        api.script(redirect(f"{target.url}/v1/messages", status))
+        result, report = run_json("--base-url", api.url)
+
+    assert result.exit_code == EXIT_REFUSED
+    assert report["failure"]["kind"] == "redirect"
+    assert report["failure"]["cause"] == (
+        f"the server answered with a redirect (HTTP {status} to {target.url}/v1/messages): the API never "
+        "redirects, so a proxy, a captive portal or a wrong base URL answered"
+    )
+    assert report["failure"]["status_code"] == status
+    assert (report["attempts"], len(api.requests), target.requests) == (1, 1, [])  # the key went nowhere else
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind", "cause"),
+    [
+        (
+            json_error_200("overloaded_error", "Overloaded"),
+            "error_body",
+            "the server answered HTTP 200 with a JSON error instead of an event stream (overloaded_error: Overloaded)",
+        ),
+        (
+            html_200(),
+            "html_page",
+            "the server answered HTTP 200 with an HTML page instead of an event stream (titled 'Guest Wi-Fi: sign in')",
+        ),
+        (
+            body_200("text/plain", "upstream connect error\nor disconnect/reset before headers"),
+            "not_a_stream",
+            "the server answered HTTP 200 with content-type text/plain, starting 'upstream connect error or "
+            "disconnect/reset before headers' instead of an event stream",
+        ),
+    ],
+    ids=["json-error", "html", "plain-text"],
+)
+def test_a_200_that_is_not_an_event_stream(api: LoopbackAPI, reply: Reply, kind: str, cause: str) -> None:
+    api.script(reply)
+    result, report = run_json("--base-url", api.url)
+
+    assert result.exit_code == EXIT_REFUSED
+    failure = report["failure"]
+    assert (failure["kind"], failure["cause"], failure["status_code"]) == (kind, cause, 200)
+    assert (report["attempts"], report["request_id"]) == (1, "req_loopback_001")
+    if kind == "error_body":
+        assert (failure["error_type"], failure["api_message"]) == ("overloaded_error", "Overloaded")
+
+
+# ---------------------------------------------------------------------------------------------
+# The deadline bounds the whole check.
+
+
+def test_a_dripping_stream_is_cut_at_the_deadline(api: LoopbackAPI) -> None:
+    # Every byte arrives well within the 5 s timeout, so only the deadline can end this.
+    api.script(drip(interval=0.4))
+    started = time.perf_counter()
+    result, report = run_json("--base-url", api.url, "--timeout", "5", "--deadline", "2")
+    elapsed = time.perf_counter() - started
+
+    assert result.exit_code == EXIT_TRANSIENT
+    assert (report["result"], report["failure"]["kind"], report["deadline_s"]) == ("FAIL", "deadline", 2.0)
+    assert re.fullmatch(
+        r"the check did not finish within the 2 s deadline \(the answer was still arriving: [1-9] bytes and "
+        r"0 characters of text in 2\.\d s, attempt 1\)",
+        report["failure"]["cause"],
+    ), report["failure"]["cause"]
+    assert 2.0 <= elapsed < 4.0
+
+
+def test_no_answer_within_the_deadline(api: LoopbackAPI) -> None:
+    api.default = stall(5.0)
+    started = time.perf_counter()
+    result = run("--base-url", api.url, "--timeout", "10", "--deadline", "1", "-q")
+    elapsed = time.perf_counter() - started
+
+    assert result.exit_code == EXIT_TRANSIENT
+    assert result.stdout.startswith(
+        "live-check: FAIL: the check did not finish within the 1 s deadline (no answer yet to attempt 1, whose "
+        "10 s timeout had not run out). Fix: raise --deadline"
+    )
+    assert 1.0 <= elapsed < 2.5
+
+
+@pytest.mark.parametrize("header", [("retry-after", "3600"), ("retry-after-ms", "3600000")])
+def test_a_retry_after_beyond_the_deadline_is_reported_not_slept(api: LoopbackAPI, header: tuple[str, str]) -> None:
+    api.default = error(429, "rate_limit_error", "Number of requests has exceeded your rate limit", None, (header,))
+    started = time.perf_counter()
+    result, report = run_json("--base-url", api.url, "--deadline", "30")
+    elapsed = time.perf_counter() - started
+
+    assert result.exit_code == EXIT_TRANSIENT
+    failure = report["failure"]
+    assert (failure["kind"], failure["status_code"], report["attempts"], len(api.requests)) == ("rate_limited", 429, 1, 1)
+    assert re.fullmatch(
+        r"rate limited \(HTTP 429: Number of requests has exceeded your rate limit\) after 1 attempt; the API "
+        r"asked to wait 3,600 s before retrying, more than the (30|29\.\d) s left of the 30 s deadline",
+        failure["cause"],
+    ), failure["cause"]
+    assert failure["fix"] == "rerun in 3,600 s or later, or give the SDK time to wait it out with a --deadline above 3,600 s"
+    assert elapsed < 3.0
+
+
+def test_a_retry_after_on_the_last_attempt_is_not_waited_for(api: LoopbackAPI) -> None:
+    api.default = error(429, "rate_limit_error", "Too many requests", None, (("retry-after", "3600"),))
+    result, report = run_json("--base-url", api.url, "--max-retries", "0")
+
+    assert result.exit_code == EXIT_TRANSIENT
+    assert report["failure"]["cause"] == "rate limited (HTTP 429: Too many requests) after 1 attempt"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,3 +716,170 @@ def test_importing_the_module_does_not_import_the_sdk() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
     assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The installed `auditor` command in a subprocess: SDK log output, Ctrl-C, no SDK at all.
+
+
+def run_installed(*args: str, env: dict[str, str | None], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    assert AUDITOR.is_file(), f"{AUDITOR} is missing: pip install -e '.[test]'"
+    full_env = {name: value for name, value in os.environ.items() if env.get(name, value) is not None}
+    full_env.update({name: value for name, value in env.items() if value is not None})
+    return subprocess.run([str(AUDITOR), *args], env=full_env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+# A key whose escaped, percent-encoded and base64 spellings all differ from it.
+ODD_KEY = 'sk-ant-echo/7f3c+9e1d=2b4a&"6085\\SECRET'
+
+
+def spellings(secret: str) -> dict[str, str]:
+    """How a server or a log line may spell `secret`; worked out here, not by auditor.redact."""
+    raw = secret.encode()
+    return {
+        "raw": secret,
+        "repr": repr(secret)[1:-1],
+        "repr-of-repr": repr(repr(secret))[2:-2],
+        "json": json.dumps(secret)[1:-1],
+        "url": quote(secret, safe=""),
+        "base64": base64.b64encode(raw).decode(),
+        "basic-auth": base64.b64encode(b"user:" + raw).decode(),
+        "bearer": f"Bearer {secret}",
+        "x-api-key": f"x-api-key: {secret}",
+    }
+
+
+def assert_no_spelling_of(secret: str, *outputs: str) -> None:
+    """Neither any spelling of `secret` nor the middle half of one (a base64 core) is in the outputs."""
+    text = "\n".join(outputs)
+    for name, form in spellings(secret).items():
+        middle = form[len(form) // 4 : 3 * len(form) // 4]
+        assert form not in text and middle not in text, f"the {name} spelling leaked"
+
+
+def test_sdk_debug_log_never_shows_the_key_echoed_in_headers(api: LoopbackAPI) -> None:
+    # ANTHROPIC_LOG=debug makes the SDK log every response header through the handler its import
+    # installs; the server echoes the key in every spelling.
+    echoes = tuple((f"x-echo-{name}", form) for name, form in spellings(ODD_KEY).items())
+    api.default = Reply(headers=echoes)
+
+    process = run_installed("live-check", "--base-url", api.url, env=clean_env(ODD_KEY, ANTHROPIC_LOG="debug"))
+
+    assert process.returncode == EXIT_PASS, process.stderr
+    assert request_key(api.requests[0].headers) == ODD_KEY
+    assert "HTTP Response: POST" in process.stderr  # the SDK did log the headers
+    assert "'x-echo-raw': '[REDACTED]'" in process.stderr
+    assert_no_spelling_of(ODD_KEY, process.stdout, process.stderr)
+
+
+def test_a_base_url_password_is_never_shown(api: LoopbackAPI, tmp_path: Path) -> None:
+    password = "pa55-w0rd-Secret"
+    url = api.url.replace("http://", f"http://user:{password}@")
+    api.default = Reply(headers=(("x-echo-auth", "Basic " + base64.b64encode(f"user:{password}".encode()).decode()),))
+    target = tmp_path / "report.json"
+
+    process = run_installed(
+        "live-check", "--base-url", url, "--output-format", "json", "--output-file", str(target),
+        env=clean_env(ANTHROPIC_LOG="debug"),
+    )
+
+    assert process.returncode == EXIT_PASS, process.stderr
+    report = json.loads(target.read_text())
+    assert report["base_url"].rstrip("/") == api.url.replace("http://", "http://user:[REDACTED]@")
+    assert "HTTP Request: POST http://user:[REDACTED]@127.0.0.1" in process.stderr
+    assert_no_spelling_of(password, process.stdout, process.stderr, target.read_text())
+    assert_no_spelling_of(f"user:{password}", process.stdout, process.stderr, target.read_text())
+
+
+def test_a_short_base_url_password_is_masked_in_the_url(api: LoopbackAPI) -> None:
+    result, report = run_json("--base-url", api.url.replace("http://", "http://me:pw@"))
+
+    assert result.exit_code == EXIT_PASS
+    assert report["base_url"].rstrip("/") == api.url.replace("http://", "http://me:[REDACTED]@")
+    assert "me:pw@" not in result.stdout
+    assert "[REDACTED]" not in report["text"]  # a short secret is not scrubbed from ordinary text
+
+
+def test_ctrl_c_exits_130_with_one_line(api: LoopbackAPI) -> None:
+    api.default = stall(10.0)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ANTHROPIC_")}
+    env["ANTHROPIC_API_KEY"] = KEY
+    process = subprocess.Popen(
+        [str(AUDITOR), "live-check", "--base-url", api.url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        waited = time.monotonic() + 20
+        while not api.requests and time.monotonic() < waited and process.poll() is None:
+            time.sleep(0.05)
+        assert api.requests, "the request was sent"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert (process.returncode, out, err) == (130, "", "auditor: interrupted\n")
+
+
+BLOCK_THE_SDK = """
+import sys
+
+class RefuseTheSDK:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "anthropic":
+            raise {error}
+        return None
+
+sys.meta_path.insert(0, RefuseTheSDK())
+"""
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            "ModuleNotFoundError(\"No module named 'anthropic'\", name='anthropic')",
+            "live-check: the anthropic SDK is not installed; install it with: pip install 'auditor[live]'\n",
+        ),
+        (
+            "ImportError(\"cannot import name 'Timeout' from 'httpx2'\")",
+            "live-check: the anthropic SDK failed to import (ImportError: cannot import name 'Timeout' from 'httpx2'): "
+            "reinstall it with pip install 'auditor[live]'\n",
+        ),
+    ],
+    ids=["not-installed", "broken"],
+)
+def test_live_check_without_the_sdk(api: LoopbackAPI, tmp_path: Path, error: str, message: str) -> None:
+    # A real import failure in the installed command: sitecustomize refuses `anthropic`.
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(BLOCK_THE_SDK.format(error=error))
+
+    process = run_installed("live-check", "--base-url", api.url, env=clean_env(PYTHONPATH=str(blocker)))
+
+    assert (process.returncode, process.stdout, process.stderr) == (EXIT_CONFIG, "", message)
+    assert api.requests == []
+
+
+def test_check_runs_without_the_sdk(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(BLOCK_THE_SDK.format(error="ModuleNotFoundError('no', name='anthropic')"))
+    blocked = run_installed(
+        "check", "examples/", "--no-cache", "--output-format", "concise", cwd=ROOT, env={"PYTHONPATH": str(blocker)}
+    )
+    plain = run_installed("check", "examples/", "--no-cache", "--output-format", "concise", cwd=ROOT, env={})
+
+    assert blocked.returncode == 1, blocked.stderr
+    assert blocked.stderr == ""
+    assert blocked.stdout == plain.stdout
+    assert re.search(r"^examples/.*: ANT\d{3} ", blocked.stdout, re.MULTILINE)
+
+
+def test_the_sdk_is_an_extra() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+
+    assert [dep for dep in project["dependencies"] if dep.startswith("anthropic")] == []
+    assert [dep for dep in extras["live"] if dep.startswith("anthropic")] == ["anthropic>=0.30"]
+    assert [dep for dep in extras["test"] if dep.startswith("anthropic")] == ["anthropic>=0.30"]
