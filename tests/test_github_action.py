@@ -49,6 +49,7 @@ def run_action(project: Path, summary: Path | None = None, **inputs: str) -> sub
     env["AUDITOR_ACTION_SKIP_INSTALL"] = "1"
     env["INPUT_PYTHON"] = sys.executable
     env["GITHUB_ACTIONS"] = "true"
+    env["GITHUB_WORKSPACE"] = str(project)  # the checkout, where the runner resolves annotation paths
     if summary is not None:
         env["GITHUB_STEP_SUMMARY"] = str(summary)
     for name, value in inputs.items():
