@@ -17,6 +17,9 @@ entry with `count` 2 hides at most two findings with that fingerprint. So insert
 baselined finding keeps it hidden, but repeating the same mistake in the same function is new
 and gets reported. `path` and `message` are for people reading the file; only `fingerprint`
 and `count` are used for matching (`path` and `code` also say which entries can be stale).
+
+A baseline only shrinks: `--prune-baseline` keeps what still matches, never adding. `--diff-base`
+matches a branch's findings against its merge base's with this same matching (`auditor.diff_base`).
 """
 
 from __future__ import annotations
