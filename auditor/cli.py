@@ -246,7 +246,9 @@ def check(
         from auditor.diff_base import DiffError, new_findings
 
         def base_findings(contents: list[tuple[Path, bytes]]) -> list[list[Finding]]:
-            return [result.findings for result in check_contents(contents, settings_for, options)]
+            results = check_contents(contents, settings_for, options)
+            outcome.errors.extend(f"{error} (its version at the merge base)" for r in results for error in r.errors)
+            return [result.findings for result in results]
 
         try:
             findings = new_findings(diff_base, outcome.findings, outcome.checked_paths, root, base_findings, baseline)
