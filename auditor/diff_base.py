@@ -108,7 +108,9 @@ def new_findings(
     `--baseline`), what the baseline hides is hidden at the base too, so that a finding is reported
     only when neither the base nor the baseline accounts for it.
     """
-    top, commit = merge_base(ref, root)
+    # The repository is the one holding the checked files (the root may be elsewhere: `--config`).
+    start = Path(os.path.realpath(min(checked_paths))).parent if checked_paths else root
+    top, commit = merge_base(ref, start)
     changes = changes_since(top, commit)
     tree = _tree(top, commit)
     by_path: dict[str, list[Finding]] = {}

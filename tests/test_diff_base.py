@@ -276,6 +276,15 @@ def test_hostile_git_configuration_does_not_change_the_answer(repo: Path, diff_c
     assert run("--diff-base", "main") == (1, f"pkg/th\u00e9 mod.py:3:35: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n", "")
 
 
+def test_a_configuration_file_outside_the_repository(repo: Path, tmp_path: Path) -> None:
+    """`--config` makes its directory the project root; the repository is still the files' own."""
+    (tmp_path / "shared.toml").write_text("select = [\"ANT4\"]\n")
+    on_feature({"app.py": CLIENT + ASK + SAFE + QUICK})
+    code, out, err = run("--config", str(tmp_path / "shared.toml"), "--diff-base", "main")
+    assert (code, err) == (1, "")
+    assert out == f"app.py:3:10: {ANT401.format(line=18)}\nFound 1 problem (0 errors, 1 warning) in 1 file.\n"
+
+
 def test_outside_a_repository_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     monkeypatch.chdir(tmp_path)
