@@ -96,8 +96,8 @@ fi
 
 # ---- install --------------------------------------------------------------------------------
 # A virtualenv of its own: works on runners whose system Python refuses `pip install` (PEP 668),
-# and never changes the versions of the project's own packages. Plain `auditor`, without the SDK:
-# the checks never import it.
+# and never changes the versions of the project's own packages. Plain `auditor`, no extras: the
+# checks never import the Anthropic SDK.
 if [[ "${AUDITOR_ACTION_SKIP_INSTALL:-}" == 1 ]]; then
     auditor="$(command -v auditor)" || fail "AUDITOR_ACTION_SKIP_INSTALL=1 but no auditor on PATH"
 else
