@@ -55,7 +55,8 @@ class Outcome:
 class _Job:
     """A file to analyse. It carries no source text: the worker reads the file again (the OS
     has it cached), so the parent never holds a whole tree's text at once. The worker also
-    repeats the byte-level checks on what it read, in case the file changed in between."""
+    repeats the byte-level checks on what it read, in case the file changed in between. Only
+    contents that are not on disk travel with the job (`text`, `data`)."""
 
     index: int
     path: Path
@@ -65,6 +66,7 @@ class _Job:
     inventory: bool
     time_limit: float
     text: str | None = None  # an editor's buffer, checked instead of the file on disk
+    data: bytes | None = None  # the file as a git revision had it (`--diff-base`)
 
 
 def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
@@ -99,6 +101,25 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
     if cache is not None:
         cache.save()
     return [r for r in results if r is not None]
+
+
+def check_contents(contents: list[tuple[Path, bytes]], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
+    """Check contents that are not on disk (`--diff-base`: files as the base revision had them),
+    each as if it were the file at its path: the same settings, per-file ignores, prefilter and
+    workers. Not cached: the cache holds each path's working-tree result."""
+    results: list[FileResult] = []
+    jobs: list[_Job] = []
+    for index, (path, data) in enumerate(contents):
+        settings = settings_for(path)
+        result = FileResult(display_path(path))
+        if prepare(result, data, settings, options.use_prefilter) is None:
+            result = finish(result, settings)
+        else:
+            jobs.append(_Job(index, path, result.path, settings, options.use_prefilter, False, options.file_time_limit, data=data))
+        results.append(result)
+    for job, (analysed, _) in zip(jobs, _analyse_all(jobs, options)):
+        results[job.index] = finish(analysed, job.settings)
+    return results
 
 
 def _analyse_all(jobs: list[_Job], options: CheckOptions) -> list[tuple[FileResult, str | None]]:
@@ -145,6 +166,8 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
     result = FileResult(job.shown)
     if job.text is not None:
         data = b""
+    elif job.data is not None:
+        data = job.data
     else:
         try:
             data = read_regular_file(job.path)

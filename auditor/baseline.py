@@ -17,10 +17,14 @@ entry with `count` 2 hides at most two findings with that fingerprint. So insert
 baselined finding keeps it hidden, but repeating the same mistake in the same function is new
 and gets reported. `path` and `message` are for people reading the file; only `fingerprint`
 and `count` are used for matching (`path` and `code` also say which entries can be stale).
+
+A baseline only shrinks: `--prune-baseline` keeps what still matches, never adding. `--diff-base`
+matches a branch's findings against its merge base's with this same matching (`auditor.diff_base`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import Counter
@@ -49,26 +53,46 @@ class BaselineEntry:
 
 
 @dataclass(frozen=True)
+class BaselineMatch:
+    """The outcome of matching findings against a baseline."""
+
+    reported: list[Finding]
+    hidden: int
+    # fingerprint -> how much of that entry's count matched nothing
+    unmatched: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Baseline:
     """The entries of a baseline file, keyed by fingerprint."""
 
     entries: dict[str, BaselineEntry]
     source: Path | None = None
 
-    def filter(
-        self, findings: list[Finding], root: Path, checked_paths: set[str]
-    ) -> tuple[list[Finding], int, list[str]]:
-        """Split `findings` into (reported, number hidden, stale entries as one-line strings).
+    @classmethod
+    def from_findings(cls, findings: list[Finding], root: Path) -> Baseline:
+        """One entry per fingerprint, counting the findings that share it (the first one names it)."""
+        counts: Counter[str] = Counter()
+        first: dict[str, Finding] = {}
+        for finding in sorted(findings, key=lambda f: f.sort_key):
+            key = fingerprint(finding, root)
+            counts[key] += 1
+            first.setdefault(key, finding)
+        return cls(
+            {
+                key: BaselineEntry(key, finding.code, _relative(finding.path, root), counts[key], finding.message)
+                for key, finding in first.items()
+            }
+        )
+
+    def match(self, findings: list[Finding], root: Path) -> BaselineMatch:
+        """Hide the findings the entries account for; report the rest.
 
         Each entry hides up to `count` findings with its fingerprint, taken in source order
         (path, line, column): the *earliest* ones are hidden and any surplus, the last in
         source order, is reported. Fingerprints carry no line, so which of several identical
         findings is "the new one" cannot be known; reporting the later ones is the usual guess
         (code is more often appended than prepended) and is at least deterministic.
-
-        An entry is stale when fewer findings than its `count` matched it; it is listed only if
-        its file was among `checked_paths` (paths relative to the working directory, as in
-        Finding.path), so that checking part of a project does not call the rest stale.
         """
         remaining = {key: entry.count for key, entry in self.entries.items()}
         reported: list[Finding] = []
@@ -80,13 +104,44 @@ class Baseline:
                 hidden += 1
             else:
                 reported.append(finding)
-        checked = {_relative(path, root) for path in checked_paths}
-        stale = [
-            f"{entry.path}: {entry.code} ({remaining[entry.fingerprint]} of {entry.count} no longer found)"
+        return BaselineMatch(reported, hidden, {key: left for key, left in remaining.items() if left > 0})
+
+    def stale(self, match: BaselineMatch, root: Path, checked_paths: set[str]) -> list[str]:
+        """The entries that matched fewer findings than their count, as one-line strings.
+
+        An entry is listed only if its file was among `checked_paths` (paths relative to the
+        working directory, as in Finding.path), so that checking part of a project does not call
+        the rest stale.
+        """
+        checked = _checked(root, checked_paths)
+        return [
+            f"{entry.path}: {entry.code} ({match.unmatched[entry.fingerprint]} of {entry.count} no longer found)"
             for entry in sorted(self.entries.values(), key=_entry_order)
-            if remaining[entry.fingerprint] > 0 and entry.path in checked
+            if entry.fingerprint in match.unmatched and entry.path in checked
         ]
-        return reported, hidden, stale
+
+    def pruned(self, match: BaselineMatch, root: Path, checked_paths: set[str]) -> Baseline:
+        """The baseline cut down to what still matches: each entry of a checked file keeps the
+        count it matched (none: the entry goes); entries of files not checked stay as they are.
+        Pruning never adds an entry or raises a count."""
+        checked = _checked(root, checked_paths)
+        kept: dict[str, BaselineEntry] = {}
+        for key, entry in self.entries.items():
+            count = entry.count - match.unmatched.get(key, 0) if entry.path in checked else entry.count
+            if count > 0:
+                kept[key] = dataclasses.replace(entry, count=count)
+        return Baseline(kept, self.source)
+
+    def filter(
+        self, findings: list[Finding], root: Path, checked_paths: set[str]
+    ) -> tuple[list[Finding], int, list[str]]:
+        """(reported findings, number hidden, stale entries): `match` and `stale` in one call."""
+        match = self.match(findings, root)
+        return match.reported, match.hidden, self.stale(match, root, checked_paths)
+
+
+def _checked(root: Path, checked_paths: set[str]) -> set[str]:
+    return {_relative(path, root) for path in checked_paths}
 
 
 def _relative(path: str, root: Path) -> str:
@@ -100,27 +155,22 @@ def _entry_order(entry: BaselineEntry) -> tuple[str, str, str]:
 
 
 def write_baseline(path: Path, findings: list[Finding], root: Path) -> None:
-    """Record `findings` in `path`: one entry per fingerprint, sorted, so reruns diff cleanly.
+    """Record `findings` in `path`: one entry per fingerprint (see `save_baseline`)."""
+    save_baseline(path, Baseline.from_findings(findings, root))
+
+
+def save_baseline(path: Path, baseline: Baseline) -> None:
+    """Write `baseline` to `path`, entries sorted, so that reruns diff cleanly.
 
     Written to a temporary file and renamed into place, so an interrupted run never leaves a
     half-written baseline behind.
     """
-    counts: Counter[str] = Counter()
-    first: dict[str, Finding] = {}
-    for finding in sorted(findings, key=lambda f: f.sort_key):
-        key = fingerprint(finding, root)
-        counts[key] += 1
-        first.setdefault(key, finding)
-    entries = [
-        BaselineEntry(key, finding.code, _relative(finding.path, root), counts[key], finding.message)
-        for key, finding in first.items()
-    ]
     document = {
         "version": VERSION,
         "tool": TOOL,
         "findings": [
             {"fingerprint": e.fingerprint, "code": e.code, "path": e.path, "count": e.count, "message": e.message}
-            for e in sorted(entries, key=_entry_order)
+            for e in sorted(baseline.entries.values(), key=_entry_order)
         ],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

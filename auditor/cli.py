@@ -11,12 +11,16 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from auditor import __version__
-from auditor.config import OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings
+from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings, project_root
+
+if TYPE_CHECKING:
+    from auditor.baseline import Baseline
+    from auditor.findings import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -84,11 +88,11 @@ def _check_selectors(option: str, selectors: tuple[str, ...]) -> None:
             _fail(f"{option}: unknown rule code or name {selector!r} (see `auditor rule --all`)")
 
 
-def _resolver(config: Path | None) -> ConfigResolver:
+def _resolver(config: Path | None, root: Path | None = None) -> ConfigResolver:
     from auditor.rule import is_known_selector
 
     try:
-        return ConfigResolver(config, is_known_selector)
+        return ConfigResolver(config, is_known_selector, root)
     except ConfigError as error:
         _fail(str(error))
 
@@ -127,14 +131,17 @@ def main() -> None:
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), envvar="AUDITOR_OUTPUT_FORMAT", help="Output format (default: full; env AUDITOR_OUTPUT_FORMAT).")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 1 only for findings of this severity or worse (default: warning, from the configuration's fail-on).")
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too (for pre-commit).")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file, even those that cannot reference the SDK.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record today's findings in FILE and exit 0.")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in this baseline FILE.")
 @click.option("--report-stale-baseline", is_flag=True, help="With --baseline: list baseline entries that no longer match anything.")
+@click.option("--fail-on-stale-baseline", is_flag=True, help="With --baseline: list stale entries and exit 1 if there are any.")
+@click.option("--prune-baseline", is_flag=True, help="With --baseline: rewrite the baseline keeping only the entries that still match (never adding any).")
 @click.option("--report-unused-ignores", is_flag=True, help="Report suppression comments that silence nothing (ANT001).")
-@click.option("--diff-base", metavar="REF", help="Report only findings on lines added or changed since REF (git merge base).")
+@click.option("--diff-base", metavar="REF", help="Report only findings that the merge base of REF and HEAD does not have.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per CPU; used only when there is enough work).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory (default: .auditor_cache in the project root; env AUDITOR_CACHE_DIR).")
@@ -148,12 +155,15 @@ def check(
     output_format: str | None,
     output_file: Path | None,
     exit_zero: bool,
+    fail_on: str | None,
     statistics: bool,
     force_exclude: bool,
     no_prefilter: bool,
     write_baseline: Path | None,
     baseline_file: Path | None,
     report_stale_baseline: bool,
+    fail_on_stale_baseline: bool,
+    prune_baseline: bool,
     report_unused_ignores: bool,
     diff_base: str | None,
     jobs: int | None,
@@ -166,14 +176,17 @@ def check(
     from auditor.renderers import RunResult, get_renderer
     from auditor.renderers.text import render_statistics, summary_line
 
-    if report_stale_baseline and baseline_file is None:
-        _fail("--report-stale-baseline needs --baseline FILE")
+    for flag, name in ((report_stale_baseline, "--report-stale-baseline"), (fail_on_stale_baseline, "--fail-on-stale-baseline"), (prune_baseline, "--prune-baseline")):
+        if flag and baseline_file is None:
+            _fail(f"{name} needs --baseline FILE")
     if write_baseline is not None and (baseline_file is not None or diff_base is not None):
         _fail("--write-baseline records every finding: it cannot be combined with --baseline or --diff-base")
     cli_select, cli_ignore, cli_extend = _selectors(select), _selectors(ignore), _selectors(extend_select)
     for option, values in (("--select", cli_select), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
         _check_selectors(option, values)
-    resolver = _resolver(config_file)
+    targets = list(paths) or [Path(".")]
+    root = project_root(targets, config_file)
+    resolver = _resolver(config_file, root)
 
     with_cli: dict[int, Settings] = {}
 
@@ -190,14 +203,14 @@ def check(
         return with_cli[id(settings)]
 
     try:
-        top = settings_for(Path.cwd())
+        top = settings_for(root)
         cache = None
         if not no_cache:
             from auditor.cache import ResultCache, default_cache_dir
 
-            cache = ResultCache(default_cache_dir(top.root, cache_dir), _warn)
+            cache = ResultCache(default_cache_dir(root, cache_dir), _warn)
         options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter, jobs=jobs, cache=cache)
-        outcome = run_check(list(paths) or [Path(".")], settings_for, options)
+        outcome = run_check(targets, settings_for, options)
     except ConfigError as error:
         _fail(str(error))
 
@@ -209,38 +222,45 @@ def check(
             _report_errors(outcome.errors)
             _fail("not writing a baseline: a rule crashed, so the findings are incomplete", EXIT_INTERNAL)
         try:
-            write(write_baseline, findings, top.root)
+            write(write_baseline, findings, root)
         except BaselineError as error:
             _fail(str(error))
         if not quiet:
             click.echo(f"Recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} in {write_baseline}.")
         sys.exit(EXIT_CLEAN)
+    baseline = None
     if baseline_file is not None:
-        # Before the diff filter: a new copy of a baselined mistake must use up the baseline's
-        # count against the old copy, wherever the old copy is.
         from auditor.baseline import BaselineError, load_baseline
 
         try:
             baseline = load_baseline(baseline_file)
         except BaselineError as error:
             _fail(str(error))
-        findings, hidden, stale = baseline.filter(findings, top.root, outcome.checked_paths)
+        match = baseline.match(findings, root)
+        findings, hidden = match.reported, match.hidden
+        stale = baseline.stale(match, root, outcome.checked_paths)
+        if prune_baseline:
+            _prune(baseline_file, baseline, baseline.pruned(match, root, outcome.checked_paths), outcome.errors, quiet)
     if diff_base is not None:
-        from auditor.diff_lines import DiffError, changed_lines, touches_changed_lines
+        from auditor.api import check_contents
+        from auditor.diff_base import DiffError, new_findings
 
-        first = (list(paths) or [Path(".")])[0]
+        def base_findings(contents: list[tuple[Path, bytes]]) -> list[list[Finding]]:
+            results = check_contents(contents, settings_for, options)
+            outcome.errors.extend(f"{error} (its version at the merge base)" for r in results for error in r.errors)
+            return [result.findings for result in results]
+
         try:
-            changed = changed_lines(diff_base, (first if first.is_dir() else first.parent).resolve())
+            findings = new_findings(diff_base, outcome.findings, outcome.checked_paths, root, base_findings, baseline)
         except DiffError as error:
             _fail(str(error))
-        findings = [f for f in findings if touches_changed_lines(f, changed)]
 
     fmt = output_format or top.output_format
     color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     result = RunResult(
         findings=findings,
         files_checked=outcome.files_checked,
-        root=top.root,
+        root=root,
         sources=outcome.sources,
         color=color,
         baseline_hidden=hidden,
@@ -250,18 +270,46 @@ def check(
     else:
         report = get_renderer(fmt)(result)
         # Under GitHub Actions with no format chosen, annotate the diff as well as printing text.
+        # Annotations go to standard output, where the runner reads them, even when -o names a file.
         if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true" and fmt == "full":
-            report = get_renderer("github")(result) + report
+            click.echo(get_renderer("github")(result), nl=False)
     _write(report, output_file)
     if not quiet and (fmt in ("full", "concise") or statistics):
         click.echo(summary_line(result))
-    if report_stale_baseline:
+    if report_stale_baseline or fail_on_stale_baseline:
         for entry in stale:
             click.echo(f"auditor: stale baseline entry: {entry}", err=True)
     _report_errors(outcome.errors)
     if outcome.errors:
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+    failing = _failing(findings, fail_on or top.fail_on) or (fail_on_stale_baseline and bool(stale))
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _failing(findings: list[Finding], fail_on: str) -> bool:
+    """Whether any finding is at least as severe as `fail_on` ("warning": any finding at all)."""
+    from auditor.findings import Severity
+
+    failing = {Severity.ERROR} if fail_on == "error" else set(Severity)
+    return any(f.severity in failing for f in findings)
+
+
+def _prune(path: Path, baseline: Baseline, pruned: Baseline, errors: list[str], quiet: bool) -> None:
+    """`--prune-baseline`: rewrite the baseline with what still matches; untouched when nothing is stale."""
+    from auditor.baseline import BaselineError, save_baseline
+
+    if errors:
+        _report_errors(errors)
+        _fail("not pruning the baseline: a rule crashed, so the findings are incomplete", EXIT_INTERNAL)
+    if pruned.entries == baseline.entries:
+        return
+    try:
+        save_baseline(path, pruned)
+    except BaselineError as error:
+        _fail(str(error))
+    if not quiet:
+        before, after = (sum(e.count for e in b.entries.values()) for b in (baseline, pruned))
+        click.echo(f"auditor: pruned {path}: {before - after} of {before} recorded findings no longer found", err=True)
 
 
 def _report_errors(errors: list[str]) -> None:
@@ -335,22 +383,24 @@ def inventory(
     from auditor.inventory_render import render_json, render_markdown, render_text
     from auditor.renderers.json_format import relative_path
 
-    resolver = _resolver(config_file)
+    targets = list(paths) or [Path(".")]
+    root = project_root(targets, config_file)
+    resolver = _resolver(config_file, root)
     try:
-        top = resolver.for_path(Path.cwd())
         cache = None
         if not no_cache:
             from auditor.cache import ResultCache, default_cache_dir
 
-            cache = ResultCache(default_cache_dir(top.root, cache_dir), _warn)
+            cache = ResultCache(default_cache_dir(root, cache_dir), _warn)
         options = CheckOptions(force_exclude=force_exclude, jobs=jobs, cache=cache, inventory=True)
-        results = check_files(list(paths) or [Path(".")], resolver.for_path, options)
+        results = check_files(targets, resolver.for_path, options)
     except ConfigError as error:
         _fail(str(error))
     parts = [r.inventory for r in results if r.inventory is not None]
-    for part in parts:
-        for row in (*part["clients"], *part["calls"]):
-            row["path"] = relative_path(row["path"], top.root)
+    if output_format != "text":  # reports for machines and pull requests: paths from the project root
+        for part in parts:
+            for row in (*part["clients"], *part["calls"]):
+                row["path"] = relative_path(row["path"], root)
     errors = [f for r in results for f in r.findings if f.code == "ANT000"]
     report = build_report(parts, errors, sort)
     if output_format == "json":
@@ -384,7 +434,7 @@ def clean(cache_dir: Path | None) -> None:
     """Remove the result cache of the project in the current directory."""
     from auditor.cache import clean as remove, default_cache_dir
 
-    directory = default_cache_dir(_settings_at(None, None).root, cache_dir)
+    directory = default_cache_dir(project_root([Path.cwd()]), cache_dir)
     try:
         removed = remove(directory)
     except OSError as error:
@@ -405,9 +455,10 @@ def show_config(path: Path | None, config_file: Path | None) -> None:
 
 
 def _settings_at(path: Path | None, config_file: Path | None) -> Settings:
-    resolver = _resolver(config_file)
+    where = path or Path.cwd()
+    resolver = _resolver(config_file, project_root([where], config_file))
     try:
-        return resolver.for_path(path or Path.cwd())
+        return resolver.for_path(where)
     except ConfigError as error:
         _fail(str(error))
 

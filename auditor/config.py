@@ -40,6 +40,8 @@ DEFAULT_EXCLUDE = (
     "venv",
 )
 
+FAIL_ON = ("error", "warning")
+
 OUTPUT_FORMATS = (
     "full",
     "concise",
@@ -90,6 +92,7 @@ class Settings:
     max_total_wait: float | None = None
     retry_decorators: tuple[str, ...] = ()
     report_unused_ignores: bool = False
+    fail_on: str = "warning"  # the lowest severity that makes `auditor check` exit 1
     sdk: SdkSettings = SdkSettings()
     live: LiveSettings = LiveSettings()
     # Where each key came from ("default" or a file path), and the project root it applies to.
@@ -102,7 +105,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """A stable text of every setting that can change findings (the cache keys on it)."""
-        skip = {"sources", "config_file", "root", "output_format", "live"}
+        skip = {"sources", "config_file", "root", "output_format", "fail_on", "live"}
         return repr([(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in skip])
 
 
@@ -165,6 +168,13 @@ def _output_format(value: Any) -> str:
     return text
 
 
+def _fail_on(value: Any) -> str:
+    text = _string(value)
+    if text not in FAIL_ON:
+        raise _WrongType("one of " + ", ".join(FAIL_ON))
+    return text
+
+
 # key in the file -> (attribute, checker)
 TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _strings),
@@ -178,6 +188,7 @@ TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max-total-wait": ("max_total_wait", _number),
     "retry-decorators": ("retry_decorators", _strings),
     "report-unused-ignores": ("report_unused_ignores", _boolean),
+    "fail-on": ("fail_on", _fail_on),
 }
 SDK_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "client-classes": ("client_classes", _strings),
@@ -312,25 +323,51 @@ def _has_auditor_table(path: Path) -> bool:
     return "[tool.auditor" in text or "tool.auditor" in text
 
 
-def default_root() -> Path:
-    """The project root without a configuration file: the repository's top level, else the
-    working directory. Report paths and baseline fingerprints are relative to it, so they must
-    not change with the directory auditor happens to be started from."""
-    cwd = Path.cwd().resolve()
-    for folder in (cwd, *cwd.parents):
+def default_root(start: Path | None = None) -> Path:
+    """The project root without a configuration file: the repository's top level above `start`
+    (default: the working directory), else `start` itself."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder
-    return cwd
+    return start
+
+
+def project_root(paths: Iterable[Path], explicit: Path | None = None) -> Path:
+    """The one root of a run: report paths, baseline fingerprints and the cache hang from it.
+
+    Found from the checked paths, never from the working directory, so that a run from a
+    sub-directory, from the repository root or from elsewhere agrees: the directory of `--config`,
+    else of the nearest configuration file above the paths' common directory, else the git top
+    level above it, else the common directory itself.
+    """
+    if explicit is not None:
+        return explicit.resolve().parent
+    directories = [str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths] or [str(Path.cwd().resolve())]
+    try:
+        common = Path(os.path.commonpath(directories))
+    except ValueError:  # paths on different drives
+        common = Path(directories[0])
+    found = find_config_file(common)
+    return found.parent.resolve() if found is not None else default_root(common)
 
 
 class ConfigResolver:
     """The settings for each file: the nearest configuration file wins, as in ruff.
 
-    With `--config FILE`, that file applies everywhere. Results are cached per directory.
+    With `--config FILE`, that file applies everywhere. Results are cached per directory. A
+    directory without a configuration file gets the defaults, rooted at `fallback_root` (the run's
+    project root) when given, else at the git top level above the working directory.
     """
 
-    def __init__(self, explicit: Path | None, validate_code: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        explicit: Path | None,
+        validate_code: Callable[[str], bool] | None = None,
+        fallback_root: Path | None = None,
+    ) -> None:
         self._validate = validate_code
+        self._fallback_root = fallback_root
         self._by_file: dict[Path, Settings] = {}
         self._by_dir: dict[Path, Settings] = {}
         self._by_name: dict[str, Settings] = {}  # directory as given -> settings, saves a resolve()
@@ -354,6 +391,6 @@ class ConfigResolver:
             directory = Path(key).resolve()
             if directory not in self._by_dir:
                 found = find_config_file(directory)
-                self._by_dir[directory] = self._load(found) if found else Settings(root=default_root())
+                self._by_dir[directory] = self._load(found) if found else Settings(root=self._fallback_root or default_root())
             settings = self._by_name[key] = self._by_dir[directory]
         return settings

@@ -23,6 +23,13 @@ def messages(source: str, **settings: Any) -> list[str]:
     return [f"{f.code} {f.message}" for f in check_source(textwrap.dedent(source), config)]
 
 
+@pytest.fixture(autouse=True)
+def _no_ci_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run the same inside a CI job: its checkout variables would move report paths."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+
+
 @pytest.fixture
 def only() -> Any:
     """`only("ANT401")(source)`: findings of one rule."""

@@ -177,6 +177,90 @@ def test_checking_another_file_does_not_make_entries_stale(project: Path) -> Non
     ]
 
 
+def test_stale_entries_can_fail_the_run(project: Path) -> None:
+    record()
+    assert check("--fail-on-stale-baseline") == (0, "All checks passed: no problems in 1 file. (2 hidden by the baseline)\n", "")
+    (project / "app" / "service.py").write_text(SERVICE.replace("timeout=None", "timeout=30"))
+    code, out, err = check("--fail-on-stale-baseline")
+    assert (code, out) == (1, "All checks passed: no problems in 1 file. (1 hidden by the baseline)\n")
+    assert err == "auditor: stale baseline entry: app/service.py: ANT402 (1 of 1 no longer found)\n"
+    assert check("--fail-on-stale-baseline", "--exit-zero")[0] == 0
+
+
+def test_prune_keeps_only_what_still_matches_and_never_adds(project: Path) -> None:
+    """Two copies recorded, one fixed, ANT402 fixed, a new mistake made: pruning lowers the count,
+    drops the fixed entry, and does not record the new finding, which is still reported."""
+    (project / "app" / "service.py").write_text(IN_FUNCTION.replace("    return", CALL.format(name="b") + "    return"))
+    (project / "app" / "other.py").write_text(SERVICE)
+    record()
+    before = json.loads((project / "baseline.json").read_text())["findings"]
+    assert [(e["path"], e["code"], e["count"]) for e in before] == [
+        ("app/other.py", "ANT401", 1),
+        ("app/other.py", "ANT402", 1),
+        ("app/service.py", "ANT402", 2),
+    ]
+    (project / "app" / "service.py").write_text(IN_FUNCTION)
+    new = "def more():\n    return anthropic.Anthropic(timeout=None)\n"
+    (project / "app" / "other.py").write_text(SERVICE.replace("timeout=None", "timeout=30") + new)
+    code, out, err = check("--prune-baseline")
+    assert code == 1
+    assert out == (
+        f"app/other.py:7:40: {ANT402.format(what='Anthropic()')}\n"
+        "Found 1 problem (1 error, 0 warnings) in 1 file. (2 hidden by the baseline)\n"
+    )
+    assert err == "auditor: pruned baseline.json: 2 of 4 recorded findings no longer found\n"
+    after = json.loads((project / "baseline.json").read_text())["findings"]
+    assert [(e["path"], e["code"], e["count"]) for e in after] == [("app/other.py", "ANT401", 1), ("app/service.py", "ANT402", 1)]
+    assert [e["fingerprint"] for e in after] == [before[0]["fingerprint"], before[2]["fingerprint"]]
+    assert check("--fail-on-stale-baseline")[0] == 1  # only the new finding: nothing is stale any more
+    assert check("--fail-on-stale-baseline")[2] == ""
+
+
+def test_prune_leaves_unchecked_files_and_an_unchanged_baseline_alone(project: Path) -> None:
+    (project / "app" / "other.py").write_text(IN_FUNCTION)
+    record()
+    (project / "app" / "service.py").write_text("import anthropic\n")  # its two entries are stale
+    original = (project / "baseline.json").read_bytes()
+    assert check("app/other.py", "--prune-baseline") == (0, "All checks passed: no problems in 1 file. (1 hidden by the baseline)\n", "")
+    assert (project / "baseline.json").read_bytes() == original, "nothing stale among the checked files: untouched"
+    assert check("--prune-baseline")[2] == "auditor: pruned baseline.json: 2 of 3 recorded findings no longer found\n"
+    assert [e["path"] for e in json.loads((project / "baseline.json").read_text())["findings"]] == ["app/other.py"]
+
+
+@pytest.mark.parametrize("option", ["--prune-baseline", "--fail-on-stale-baseline", "--report-stale-baseline"])
+def test_baseline_options_need_a_baseline(project: Path, option: str) -> None:
+    assert run("check", option) == (2, "", f"auditor: error: {option} needs --baseline FILE\n")
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["sub-project-config", "no-config"])
+def test_a_baseline_written_in_a_sub_project_matches_from_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configured: bool
+) -> None:
+    """One root, found from the checked paths: the sub-project's configuration, else the git top
+    level. The baseline's paths are relative to it wherever auditor starts, so the baseline written
+    in the sub-project matches when CI or pre-commit (naming files) run from the repository root."""
+    repo = tmp_path / "repo"
+    bot = repo / "services" / "bot"
+    (bot / "app").mkdir(parents=True)
+    (repo / ".git").mkdir()  # the repository's top level, as the root search sees it
+    if configured:
+        (bot / "pyproject.toml").write_text("[tool.auditor]\n")
+    (bot / "app" / "service.py").write_text(SERVICE)
+    monkeypatch.chdir(bot)
+    assert run("check", "--write-baseline", "auditor-baseline.json")[0] == 0
+    recorded = json.loads((bot / "auditor-baseline.json").read_text())["findings"]
+    prefix = "" if configured else "services/bot/"
+    assert [e["path"] for e in recorded] == [f"{prefix}app/service.py"] * 2
+
+    monkeypatch.chdir(repo)
+    hidden = "All checks passed: no problems in 1 file. (2 hidden by the baseline)\n"
+    baseline = "services/bot/auditor-baseline.json"
+    for target in ("services/bot", "services/bot/app/service.py"):
+        assert run("check", target, "--baseline", baseline, "--fail-on-stale-baseline") == (0, hidden, "")
+    monkeypatch.chdir(bot / "app")
+    assert run("check", "--baseline", "../auditor-baseline.json", "--fail-on-stale-baseline") == (0, hidden, "")
+
+
 def test_paths_are_relative_to_the_project_root_not_the_working_directory(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -106,6 +106,66 @@ def test_github_actions_adds_annotations(project: Path, monkeypatch: pytest.Monk
     assert "app/bad.py:4:36: ANT402" in out
 
 
+def test_annotations_go_to_standard_output_when_the_report_goes_to_a_file(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner reads workflow commands from standard output only: a file would swallow them."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run("check", "--select", "ANT402", "-o", "reports/auditor.txt")
+    assert code == 1
+    assert out == (
+        "::error file=app/bad.py,line=4,col=36,endLine=4,endColumn=40,title=ANT402 timeout-disabled::ANT402 timeout None on"
+        " Anthropic(): this disables the timeout, so a stalled request waits forever. Set a finite timeout such as"
+        " timeout=60.0, and stream long generations\n"
+        "Found 1 problem (1 error, 0 warnings) in 1 file.\n"
+    )
+    report = (project / "reports" / "auditor.txt").read_text()
+    assert report.startswith("app/bad.py:4:36: ANT402 timeout None on Anthropic()")
+    assert "::" not in report
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "exit_code"),
+    [
+        (["--select", "ANT401"], None, 1),  # default: warnings fail
+        (["--select", "ANT401", "--fail-on", "error"], None, 0),
+        (["--select", "ANT401", "--fail-on", "warning"], None, 1),
+        (["--select", "ANT401"], 'fail-on = "error"', 0),
+        (["--select", "ANT401", "--fail-on", "warning"], 'fail-on = "error"', 1),  # the command line wins
+        (["--fail-on", "error"], None, 1),  # an error is among the findings
+        (["--select", "ANT401", "--fail-on", "error", "--statistics"], None, 0),
+    ],
+)
+def test_fail_on(project: Path, args: list[str], config: str | None, exit_code: int) -> None:
+    if config is not None:
+        (project / "pyproject.toml").write_text(f"[tool.auditor]\n{config}\n")
+    code, out, err = run("check", "--output-format", "concise", *args)
+    assert (code, err) == (exit_code, "")
+    assert "ANT401" in out, "the warnings are still reported"
+
+
+def test_fail_on_bad_values_are_usage_errors(project: Path) -> None:
+    code, _, err = run("check", "--fail-on", "notice")
+    assert code == 2 and "Invalid value for '--fail-on': 'notice' is not one of 'error', 'warning'." in err
+    (project / "pyproject.toml").write_text('[tool.auditor]\nfail-on = "never"\n')
+    assert run("check") == (2, "", "auditor: error: pyproject.toml: [tool.auditor] fail-on: expected one of error, warning, got 'never'\n")
+
+
+def test_paths_and_cache_follow_the_checked_project_not_the_working_directory(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`auditor check PROJECT/app` from elsewhere: report paths from PROJECT (its configuration file
+    makes it the root), text paths from the working directory, the cache in PROJECT."""
+    (project / "pyproject.toml").write_text("[tool.auditor]\n")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    env = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS", "AUDITOR_CACHE_DIR")}
+    command = [sys.executable, "-m", "auditor", "check", str(project / "app")]
+    as_json = subprocess.run([*command, "--output-format", "json"], cwd=elsewhere, env=env, capture_output=True, text=True, check=False)
+    assert as_json.returncode == 1, as_json.stderr
+    assert [f["path"] for f in json.loads(as_json.stdout)] == ["app/bad.py", "app/bad.py"]
+    assert (project / ".auditor_cache" / "results.json").is_file()
+    assert list(elsewhere.iterdir()) == []
+    concise = subprocess.run([*command, "--output-format", "concise"], cwd=elsewhere, env=env, capture_output=True, text=True, check=False)
+    bad = (project / "app" / "bad.py").as_posix()
+    assert [line.split(" ANT")[0] for line in concise.stdout.splitlines()[:2]] == [f"{bad}:3:10:", f"{bad}:4:36:"]
+
+
 @pytest.mark.parametrize(
     ("options", "codes"),
     [

@@ -1,34 +1,63 @@
-"""`--diff-base REF`: only findings on lines a change adds or edits, in throwaway git repositories."""
+"""`--diff-base REF`: the findings a branch brings, by comparison with the merge base, in real git
+repositories made here (two branches, real commits)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
-from auditor.diff_lines import DiffError, changed_lines, parse_diff, touches_changed_lines
-from auditor.findings import Finding, Severity, Span
 
-OLD = "import anthropic\nold = anthropic.Anthropic(timeout=None)\n"
-NEW_LINE = "new = anthropic.Anthropic(timeout=None)\n"
+CLIENT = "import anthropic\n\nclient = anthropic.Anthropic()\n"
+# A call with a timeout of its own: the client's missing timeout does not matter (no ANT401).
+ASK = '\n\ndef ask(prompt):\n    return client.messages.create(model="m", max_tokens=100, messages=[], timeout=30)\n'
+SAFE = "\n\ndef safe(prompt):\n    try:\n        return ask(prompt)\n    except anthropic.RateLimitError:\n        raise\n"
+QUICK = '\n\ndef quick(prompt):\n    return client.messages.create(model="m", max_tokens=100, messages=[])\n'
+BROAD = "    except anthropic.APIError:\n        raise\n"
+OLD_BAD = "import anthropic\nold = anthropic.Anthropic(timeout=None)\n"
 ANT402 = (
     "ANT402 timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever."
     " Set a finite timeout such as timeout=60.0, and stream long generations"
 )
+ANT401 = (
+    "ANT401 Anthropic() has no timeout and the call on line {line} sets none: each attempt can wait 600 s"
+    " (the SDK default), 1,800 s over 3 attempts. Pass timeout= to the client, e.g. Anthropic(timeout=60.0),"
+    " or to every call"
+)
+ANT201 = (
+    "ANT201 `except anthropic.RateLimitError` can never run: the `except anthropic.APIError` on line {line}"
+    " catches it first. Move the specific handler above the broad one"
+)
+CLEAN = "All checks passed: no problems in {n} file{s}.\n"
+
+
+def git_env(tmp_path: Path) -> dict[str, str]:
+    """Hermetic git: no system or user configuration, and no repository discovery above tmp_path."""
+    config = tmp_path / "gitconfig"
+    if not config.exists():
+        config.write_text(
+            "[user]\n\tname = Test\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n"
+            "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=str(config), GIT_CONFIG_NOSYSTEM="1", GIT_CEILING_DIRECTORIES=str(tmp_path))
+    env.pop("AUDITOR_OUTPUT_FORMAT", None)
+    env.pop("GITHUB_ACTIONS", None)
+    return env
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository whose `main` branch has one commit: app.py with one old bad call."""
-    # Hermetic git: no system or user configuration, and no discovery above tmp_path.
-    config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = Test\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    """A repository whose `main` has one commit: app.py with a client, a call and a handler, all
+    fine, and legacy.py with one old ANT402. The working directory is its top level."""
+    for key, value in git_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
     monkeypatch.delenv("AUDITOR_OUTPUT_FORMAT", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     root = tmp_path / "repo"
@@ -36,21 +65,21 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(root)
     git("init", "-q")
     (root / ".gitignore").write_text(".auditor_cache/\n")
-    (root / "app.py").write_text(OLD)
+    (root / "app.py").write_text(CLIENT + ASK + SAFE)
+    (root / "legacy.py").write_text(OLD_BAD)
     commit("first")
-    git("branch", "-M", "main")
     return root
 
 
-def git(*args: str) -> str:
-    result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+def git(*args: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(["git", *args], capture_output=True, text=True, check=False, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
-def commit(message: str) -> None:
-    git("add", "-A")
-    git("commit", "-q", "-m", message)
+def commit(message: str, cwd: Path | None = None) -> None:
+    git("add", "-A", cwd=cwd)
+    git("commit", "-q", "-m", message, cwd=cwd)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -60,123 +89,209 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_only_the_new_finding_is_reported(repo: Path) -> None:
+def on_feature(edit: dict[str, str]) -> None:
+    """Commit `edit` (path -> new text) on a new branch `feature`."""
     git("checkout", "-q", "-b", "feature")
-    (repo / "app.py").write_text(OLD + NEW_LINE)
-    commit("second")
-    assert run("--diff-base", "main") == (
-        1,
-        f"app.py:3:35: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n",
-        "",
-    )
-    code, out, _ = run()
-    assert code == 1
-    assert [line.split(" ANT")[0] for line in out.splitlines()[:-1]] == ["app.py:2:35:", "app.py:3:35:"]
+    for name, text in edit.items():
+        path = Path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    commit("feature")
 
 
-def test_uncommitted_edits_count(repo: Path) -> None:
-    (repo / "app.py").write_text(OLD.replace("import anthropic\n", "import anthropic\n" + NEW_LINE))
-    assert run("--diff-base", "main") == (
-        1,
-        f"app.py:2:35: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n",
-        "",
-    )
+def test_a_new_call_through_an_old_client_reports_the_old_constructor(repo: Path) -> None:
+    """ANT401 is reported at line 3, which the branch never touched: the call that causes it is new."""
+    on_feature({"app.py": CLIENT + ASK + SAFE + QUICK})
+    expected = f"app.py:3:10: {ANT401.format(line=18)}\nFound 1 problem (0 errors, 1 warning) in 1 file.\n"
+    assert run("--diff-base", "main") == (1, expected, "")
+    # Without --diff-base the legacy finding is there too; with it, it is old.
+    assert run()[1].splitlines()[:2] == [f"app.py:3:10: {ANT401.format(line=18)}", f"legacy.py:2:35: {ANT402}"]
 
 
-def test_a_pure_deletion_reports_nothing(repo: Path) -> None:
-    (repo / "app.py").write_text(OLD + NEW_LINE + "x = 1\n")
-    commit("more")
-    (repo / "app.py").write_text(OLD + NEW_LINE)  # deletes `x = 1`, below two old bad calls
-    assert run("--diff-base", "HEAD") == (0, "All checks passed: no problems in 1 file.\n", "")
+def test_a_new_broad_handler_above_an_old_specific_one_is_reported(repo: Path) -> None:
+    """ANT201 is reported at the old `except RateLimitError` line; the new line is the one above it."""
+    on_feature({"app.py": CLIENT + ASK + SAFE.replace("    except anthropic.RateLimitError", BROAD + "    except anthropic.RateLimitError")})
+    expected = f"app.py:15:12: {ANT201.format(line=13)}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n"
+    assert run("--diff-base", "main") == (1, expected, "")
 
 
-def test_an_untracked_file_is_entirely_new(repo: Path) -> None:
+def test_an_old_finding_on_an_unchanged_line_is_not_reported(repo: Path) -> None:
+    """legacy.py changes around its old finding (lines above, a new function below): nothing new."""
+    on_feature({"legacy.py": '"""Legacy."""\n\n' + OLD_BAD + "\n\ndef helper():\n    return 1\n"})
+    assert run("--diff-base", "main") == (0, CLEAN.format(n=2, s="s"), "")
+    assert run()[0] == 1
+
+
+def test_a_second_copy_of_an_old_mistake_is_new(repo: Path) -> None:
+    """Matched with counts, as a baseline matches: one old copy accounts for one finding. Which
+    copy is the new one cannot be known (fingerprints carry no line): the later one is reported."""
+    on_feature({"legacy.py": OLD_BAD + "again = anthropic.Anthropic(timeout=None)\n"})
+    assert run("--diff-base", "main") == (1, f"legacy.py:3:37: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n", "")
+
+
+def test_uncommitted_and_untracked_changes_count(repo: Path) -> None:
+    (repo / "app.py").write_text(CLIENT + ASK + SAFE + QUICK)  # not committed
     (repo / "pkg").mkdir()
-    (repo / "pkg" / "fresh.py").write_text(OLD + NEW_LINE)
+    (repo / "pkg" / "fresh.py").write_text(OLD_BAD)  # untracked: new in full
     code, out, _ = run("--diff-base", "main")
     assert code == 1
-    assert out == f"pkg/fresh.py:2:35: {ANT402}\npkg/fresh.py:3:35: {ANT402}\nFound 2 problems (2 errors, 0 warnings) in 1 file.\n"
-
-
-def test_a_renamed_file_counts_only_its_changed_lines(repo: Path) -> None:
-    git("mv", "app.py", "service.py")
-    (repo / "service.py").write_text(OLD + NEW_LINE)
-    assert run("--diff-base", "main") == (
-        1,
-        f"service.py:3:35: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n",
-        "",
+    assert out == (
+        f"app.py:3:10: {ANT401.format(line=18)}\n"
+        f"pkg/fresh.py:2:35: {ANT402}\n"
+        "Found 2 problems (1 error, 1 warning) in 2 files.\n"
     )
 
 
-def test_the_diff_starts_at_the_merge_base_not_at_the_tip_of_ref(repo: Path) -> None:
-    """Lines that changed on main after the branch point are not the branch's doing."""
+def test_renamed_files_keep_their_old_findings(repo: Path) -> None:
+    """Renames as git finds them (`--find-renames`: at least half the content unchanged): the old
+    findings are matched at the new path; only the new one is reported."""
+    git("checkout", "-q", "-b", "feature")
+    (repo / "clients").mkdir()
+    git("mv", "legacy.py", "clients/legacy_client.py")
+    git("mv", "app.py", "service.py")
+    commit("pure renames")
+    assert run("--diff-base", "main") == (0, CLEAN.format(n=2, s="s"), "")
+    (repo / "service.py").write_text(CLIENT + ASK + SAFE + QUICK)
+    commit("rename with an edit")
+    renames = [line.split("\t") for line in git("diff", "--name-status", "--find-renames", "main").splitlines()]
+    assert [(status[0], *names) for status, *names in renames] == [
+        ("R", "legacy.py", "clients/legacy_client.py"),
+        ("R", "app.py", "service.py"),
+    ]
+    assert run("--diff-base", "main") == (1, f"service.py:3:10: {ANT401.format(line=18)}\nFound 1 problem (0 errors, 1 warning) in 1 file.\n", "")
+
+
+def test_the_base_version_is_checked_at_the_working_tree_path(repo: Path) -> None:
+    """A file moved out of a directory whose findings are ignored: its old findings stay old, because
+    the base version is checked with the configuration of the path it has now."""
+    (repo / "pyproject.toml").write_text('[tool.auditor]\nper-file-ignores = { "scripts/*" = ["ANT402"] }\n')
+    (repo / "scripts").mkdir()
+    git("mv", "legacy.py", "scripts/legacy.py")
+    commit("legacy in scripts")
+    git("checkout", "-q", "-b", "feature")
+    git("mv", "scripts/legacy.py", "legacy.py")
+    (repo / "legacy.py").write_text(OLD_BAD + "x = 1\n")
+    commit("out of scripts, edited")
+    assert run()[1].splitlines()[0] == f"legacy.py:2:35: {ANT402}"
+    assert run("--diff-base", "main") == (0, CLEAN.format(n=2, s="s"), "")
+
+
+def test_a_deleted_file_and_an_added_file(repo: Path) -> None:
+    git("checkout", "-q", "-b", "feature")
+    git("rm", "-q", "legacy.py")
+    (repo / "new.py").write_text("import anthropic\n\n\ndef build():\n    return anthropic.Anthropic(timeout=None)\n")
+    commit("replace legacy.py")
+    assert run("--diff-base", "main") == (1, f"new.py:5:40: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n", "")
+
+
+def test_the_base_is_the_merge_base_not_the_tip_of_ref(repo: Path) -> None:
+    """main fixes legacy.py and adds a mistake after the branch point: neither is the branch's doing."""
     git("checkout", "-q", "-b", "feature")
     git("checkout", "-q", "main")
-    (repo / "app.py").write_text(OLD.replace("old =", "older ="))
+    (repo / "legacy.py").write_text("import anthropic\nold = anthropic.Anthropic(timeout=30)\n")
+    (repo / "later.py").write_text(OLD_BAD)
     commit("on main")
     git("checkout", "-q", "feature")
     (repo / "other.py").write_text("x = 1\n")
     commit("on feature")
-    assert run("--diff-base", "main") == (0, "All checks passed: no problems in 2 files.\n", "")
+    assert run("--diff-base", "main") == (0, CLEAN.format(n=3, s="s"), "")
 
 
-def test_paths_resolve_from_a_subdirectory(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (repo / "pkg").mkdir()
-    (repo / "pkg" / "mod.py").write_text(OLD)
-    commit("pkg")
-    (repo / "pkg" / "mod.py").write_text(OLD + NEW_LINE)
-    monkeypatch.chdir(repo / "pkg")
-    assert run("--diff-base", "HEAD") == (
-        1,
-        f"mod.py:3:35: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n",
-        "",
+def test_with_a_baseline_a_finding_is_reported_only_if_neither_accounts_for_it(repo: Path) -> None:
+    run("--write-baseline", "baseline.json")
+    commit("baseline")
+    on_feature({"legacy.py": OLD_BAD + "again = anthropic.Anthropic(timeout=None)\n", "app.py": CLIENT + ASK + SAFE + QUICK})
+    code, out, _ = run("--diff-base", "main", "--baseline", "baseline.json")
+    assert code == 1
+    assert out == (
+        f"app.py:3:10: {ANT401.format(line=18)}\n"
+        f"legacy.py:3:37: {ANT402}\n"
+        "Found 2 problems (1 error, 1 warning) in 2 files. (1 hidden by the baseline)\n"
     )
 
 
-def test_a_parse_error_counts_when_its_file_changed_at_all(repo: Path) -> None:
-    """Deleting a closing bracket breaks the file at a line the diff does not touch."""
-    (repo / "broken.py").write_text("import anthropic\nx = anthropic.Anthropic(\n    timeout=30,\n)\n")
-    (repo / "untouched.py").write_text("import anthropic\nx = (\n")
-    commit("brackets")
-    (repo / "broken.py").write_text("import anthropic\nx = anthropic.Anthropic(\n    timeout=30,\n")
-    code, out, _ = run("--diff-base", "HEAD")
-    assert code == 1
-    assert out == "broken.py:2:24: ANT000 syntax error: '(' was never closed\nFound 1 problem (1 error, 0 warnings) in 1 file.\n"
+def auditor(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS")}
+    command = [sys.executable, "-m", "auditor", "check", *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_the_same_results_from_the_repository_root_and_from_a_sub_directory(repo: Path) -> None:
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "mod.py").write_text(CLIENT + ASK)
+    commit("pkg")
+    on_feature({"pkg/mod.py": CLIENT + ASK + QUICK, "app.py": CLIENT + ASK + SAFE + QUICK})
+    from_root = auditor(repo, "pkg", "--diff-base", "main", "--output-format", "json")
+    from_pkg = auditor(repo / "pkg", "--diff-base", "main", "--output-format", "json")
+    assert (from_root.returncode, from_root.stderr) == (1, "")
+    assert [(f["path"], f["code"], f["start"]["line"]) for f in json.loads(from_root.stdout)] == [("pkg/mod.py", "ANT401", 3)]
+    assert from_pkg.stdout == from_root.stdout and from_pkg.returncode == 1
+    whole_from_root = auditor(repo, "--diff-base", "main", "--output-format", "json")
+    whole_from_pkg = auditor(repo / "pkg", "..", "--diff-base", "main", "--output-format", "json")
+    assert [(f["path"], f["code"]) for f in json.loads(whole_from_root.stdout)] == [("app.py", "ANT401"), ("pkg/mod.py", "ANT401")]
+    assert whole_from_pkg.stdout == whole_from_root.stdout
+    # Text shows paths from the working directory, so that a terminal can open them.
+    text = auditor(repo / "pkg", "--diff-base", "main", "--output-format", "concise")
+    assert text.stdout.splitlines()[0].startswith("mod.py:3:10: ANT401 ")
+
+
+def test_a_shallow_clone_without_the_merge_base_says_what_to_fetch(repo: Path, tmp_path: Path) -> None:
+    on_feature({"app.py": CLIENT + ASK + SAFE + QUICK})
+    git("checkout", "-q", "main")
+    (repo / "later.py").write_text("x = 1\n")
+    commit("main moves on")
+    clone = tmp_path / "clone"
+    git("clone", "-q", "--depth", "1", "--no-single-branch", "--branch", "feature", repo.as_uri(), str(clone))
+    done = auditor(clone, "--diff-base", "origin/main")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "auditor: error: 'origin/main' and HEAD have no common ancestor in this shallow clone: fetch the history"
+        " (`git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout)\n"
+    )
+    missing = auditor(clone, "--diff-base", "origin/nowhere")
+    assert missing.returncode == 2
+    assert missing.stderr == (
+        f"auditor: error: unknown revision 'origin/nowhere' in {clone.resolve()}, a shallow clone: fetch it too, or fetch"
+        " the history (`git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout)\n"
+    )
+    git("fetch", "-q", "--unshallow", cwd=clone)
+    fetched = auditor(clone, "--diff-base", "origin/main", "--output-format", "concise")
+    assert (fetched.returncode, fetched.stdout.splitlines()[0]) == (1, f"app.py:3:10: {ANT401.format(line=18)}")
 
 
 @pytest.mark.parametrize(
     "diff_config",
-    ["\tnoprefix = true\n\trelative = true\n", "\tmnemonicPrefix = true\n\texternal = false\n"],
+    ["\tnoprefix = true\n\trelative = true\n\trenames = false\n", "\tmnemonicPrefix = true\n\texternal = false\n"],
     ids=["noprefix", "mnemonic"],
 )
 def test_hostile_git_configuration_does_not_change_the_answer(repo: Path, diff_config: str) -> None:
-    config = Path(git("config", "--global", "--show-origin", "--get", "user.name").split("\t")[0].removeprefix("file:"))
-    config.write_text(
-        config.read_text()
-        + f"[diff]\n{diff_config}"
-        + "[color]\n\tdiff = always\n\tui = always\n[core]\n\tquotePath = false\n"
-    )
+    config = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    config.write_text(config.read_text() + f"[diff]\n{diff_config}[color]\n\tdiff = always\n\tui = always\n[core]\n\tquotePath = false\n")
     (repo / "pkg").mkdir()
-    (repo / "pkg" / "caf\u00e9 mod.py").write_text(OLD)
+    (repo / "pkg" / "caf\u00e9 mod.py").write_text(OLD_BAD)
     commit("pkg")
-    (repo / "pkg" / "caf\u00e9 mod.py").write_text(OLD + NEW_LINE)
-    (repo / "app.py").write_text(OLD + "++ 1  # shown as `+++ 1` in the diff\n" + NEW_LINE)
-    code, out, _ = run("--diff-base", "HEAD")
-    assert code == 1
-    assert [line.split(" ANT")[0] for line in out.splitlines()] == [
-        "app.py:4:35:",
-        "pkg/caf\u00e9 mod.py:3:35:",
-        "Found 2 problems (2 errors, 0 warnings) in 2 files.",
-    ]
+    git("checkout", "-q", "-b", "feature")
+    git("mv", "pkg/caf\u00e9 mod.py", "pkg/th\u00e9 mod.py")
+    (repo / "pkg" / "th\u00e9 mod.py").write_text(OLD_BAD + "new = anthropic.Anthropic(timeout=None)\n")
+    assert run("--diff-base", "main") == (1, f"pkg/th\u00e9 mod.py:3:35: {ANT402}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n", "")
+
+
+def test_a_configuration_file_outside_the_repository(repo: Path, tmp_path: Path) -> None:
+    """`--config` makes its directory the project root; the repository is still the files' own."""
+    (tmp_path / "shared.toml").write_text("select = [\"ANT4\"]\n")
+    on_feature({"app.py": CLIENT + ASK + SAFE + QUICK})
+    code, out, err = run("--config", str(tmp_path / "shared.toml"), "--diff-base", "main")
+    assert (code, err) == (1, "")
+    assert out == f"app.py:3:10: {ANT401.format(line=18)}\nFound 1 problem (0 errors, 1 warning) in 1 file.\n"
 
 
 def test_outside_a_repository_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "app.py").write_text(OLD)
+    (tmp_path / "app.py").write_text(OLD_BAD)
     code, out, err = run("--diff-base", "main")
     assert (code, out) == (2, "")
-    assert err == f"auditor: error: --diff-base needs a git repository: {Path.cwd()} is not a git repository (or inside one)\n"
+    assert err == f"auditor: error: --diff-base needs a git repository: {tmp_path.resolve()} is not a git repository (or inside one)\n"
 
 
 def test_an_unknown_revision_is_a_usage_error(repo: Path) -> None:
@@ -198,66 +313,3 @@ def test_missing_git_is_a_usage_error(repo: Path, monkeypatch: pytest.MonkeyPatc
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     assert run("--diff-base", "main") == (2, "", "auditor: error: --diff-base needs git, and no `git` command was found on PATH\n")
-
-
-def test_parse_diff_reads_hunks_by_their_counts(tmp_path: Path) -> None:
-    diff = (
-        "diff --git a/a.py b/a.py\n"
-        "--- a/a.py\n"
-        "+++ b/a.py\n"
-        "@@ -1,0 +2,2 @@\n"
-        "+++ not a header\n"
-        "+--- nor this\n"
-        "@@ -10 +11 @@ def f():\n"
-        "-x\n"
-        "+y\n"
-        "@@ -20,3 +21,0 @@\n"
-        "-a\n"
-        "-b\n"
-        "-c\n"
-        "diff --git a/gone.py b/gone.py\n"
-        "deleted file mode 100644\n"
-        "--- a/gone.py\n"
-        "+++ /dev/null\n"
-        "@@ -1,2 +0,0 @@\n"
-        "-+++ b/fake.py\n"
-        "-@@ -1 +1,5 @@\n"
-        "diff --git a/pic.png b/pic.png\n"
-        "Binary files a/pic.png and b/pic.png differ\n"
-        'diff --git "a/caf\\303\\251 x.py" "b/caf\\303\\251 x.py"\n'
-        '--- "a/caf\\303\\251 x.py"\t\n'
-        '+++ "b/caf\\303\\251 x.py"\t\n'
-        "@@ -1 +1 @@\n"
-        "-a\n"
-        "+b\n"
-        "\\ No newline at end of file\n"
-    )
-    top = tmp_path.resolve()
-    assert parse_diff(diff, top) == {top / "a.py": {2, 3, 11}, top / "caf\u00e9 x.py": {1}}
-
-
-@pytest.mark.parametrize(
-    ("span", "expected"),
-    [
-        (Span(3, 1, 3, 5), True),
-        (Span(1, 1, 2, 9), False),
-        (Span(1, 1, 3, 1), False),  # ends at the very start of line 3: does not reach into it
-        (Span(2, 5, 4, 2), True),
-        (Span(4, 1, 4, 2), False),
-    ],
-)
-def test_a_finding_touches_changed_lines_by_its_span(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, span: Span, expected: bool) -> None:
-    monkeypatch.chdir(tmp_path)
-    finding = Finding("ANT402", "name", Severity.ERROR, "m", "app.py", span)
-    changed = {(tmp_path / "app.py").resolve(): {3}}
-    assert touches_changed_lines(finding, changed) is expected
-    assert touches_changed_lines(Finding("ANT402", "name", Severity.ERROR, "m", "other.py", span), changed) is False
-    whole_file = Finding("ANT000", "name", Severity.ERROR, "m", "app.py", Span(1, 1, 1, 1))
-    assert touches_changed_lines(whole_file, changed) is True
-    assert touches_changed_lines(whole_file, {(tmp_path / "app.py").resolve(): set()}) is True
-
-
-def test_changed_lines_raises_diff_error_not_git_errors(repo: Path) -> None:
-    with pytest.raises(DiffError, match="unknown revision 'v9'"):
-        changed_lines("v9", repo)
-    assert changed_lines("main", repo / ".") == {}

@@ -85,4 +85,5 @@ def test_a_named_directory_ignored_by_a_gitignore_above_it_is_still_walked(tmp_p
     (tmp_path / "app.py").write_text(SDK)
     monkeypatch.chdir(tmp_path)
     assert checked() == ["app.py"]
-    assert checked("versions/3.11/lib") == ["versions/3.11/lib/mod.py", "versions/3.11/lib/skip.tmp.py"]
+    # No configuration and no repository: the project root is the checked directory itself.
+    assert checked("versions/3.11/lib") == ["mod.py", "skip.tmp.py"]

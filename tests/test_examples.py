@@ -34,7 +34,8 @@ def test_examples_exact_findings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(main, ["check", "examples/", "--output-format", "json"])
     assert result.exit_code == 1
-    found = [(f["code"], f["path"], f["cell"], f["start"]["line"], f["start"]["column"]) for f in json.loads(result.stdout)]
+    # JSON paths are relative to the project root: examples/, whose pyproject.toml configures auditor.
+    found = [(f["code"], f"examples/{f['path']}", f["cell"], f["start"]["line"], f["start"]["column"]) for f in json.loads(result.stdout)]
     assert found == EXPECTED
 
 

@@ -122,6 +122,14 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+def test_manifest_names_no_placeholder_and_no_unpublished_tag() -> None:
+    text = HOOKS_FILE.read_text()
+    assert "OWNER" not in text and "v0.1.0" not in text
+    readme = (ROOT / "README.md").read_text()
+    assert "OWNER" not in readme and "rev: v0.1.0" not in readme
+    assert "pre-commit autoupdate --freeze" in readme
+
+
 def test_manifest_declares_the_hook() -> None:
     hooks = yaml.safe_load(HOOKS_FILE.read_text())
     assert [hook["id"] for hook in hooks] == ["auditor"]
@@ -214,3 +222,39 @@ def test_hook_checks_notebooks(tmp_path: Path, hook_repo: tuple[Path, str], pre_
     fixed = pre_commit_run()
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "Passed" in fixed.stdout, fixed.stdout
+
+
+@pytest.mark.skipif(PRE_COMMIT is None, reason="the pre-commit tool is not installed (pip install pre-commit)")
+def test_pinning_as_the_readme_says_commit_sha_then_release_tag(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """`pre-commit autoupdate --freeze` pins the newest commit while no release is tagged, then the
+    release tag's commit SHA (with a `# frozen:` comment); the hook runs from the pinned SHA."""
+    source, rev = hook_repo
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q")
+    config = project / ".pre-commit-config.yaml"
+    placeholder = f"repos:\n  - repo: {source}\n    rev: not-pinned-yet\n    hooks:\n      - id: auditor\n"
+    env = _git_env()
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+
+    def pre_commit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([PRE_COMMIT, *args], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+
+    config.write_text(placeholder)
+    untagged = pre_commit("autoupdate", "--freeze")
+    assert untagged.returncode == 0, untagged.stdout + untagged.stderr
+    assert config.read_text() == placeholder.replace("not-pinned-yet", rev)
+
+    git(source, "tag", "v9.9.9")
+    config.write_text(placeholder)
+    tagged = pre_commit("autoupdate", "--freeze")
+    assert tagged.returncode == 0, tagged.stdout + tagged.stderr
+    assert config.read_text() == placeholder.replace("not-pinned-yet", f"{rev}  # frozen: v9.9.9")
+
+    (project / "bad.py").write_text(BAD)
+    git(project, "add", "-A")
+    failed = pre_commit("run", "--color", "never")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "bad.py:3:38: ANT402" in failed.stdout, failed.stdout

@@ -215,6 +215,33 @@ def test_github_empty(empty: RunResult) -> None:
     assert render_github(empty) == ""
 
 
+def test_code_host_formats_use_the_checkout_of_a_sub_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project configured in a sub-directory of the repository: its root is the sub-directory, but
+    GitHub and GitLab place paths by the checkout, so those formats name files from there, while
+    fingerprints (and JSON) stay relative to the project root."""
+    project = tmp_path / "services" / "bot"
+    project.mkdir(parents=True)
+    monkeypatch.chdir(project)
+    finding = Finding("ANT901", "fake-error", Severity.ERROR, "m", "app.py", Span(3, 5, 3, 17), context="c")
+    result = RunResult([finding], 1, root=project)
+    assert render_github(result).startswith("::error file=app.py,line=3,")
+    assert json.loads(render_gitlab(result))[0]["location"]["path"] == "app.py"
+
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
+    assert render_github(result).startswith("::error file=services/bot/app.py,line=3,")
+    (issue,) = json.loads(render_gitlab(result))
+    assert issue["location"]["path"] == "services/bot/app.py"
+    assert issue["fingerprint"] == fingerprint(finding, project)
+    (sarif_run,) = json.loads(render_sarif(result))["runs"]
+    assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    (location,) = sarif_run["results"][0]["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "services/bot/app.py"
+    assert sarif_run["results"][0]["partialFingerprints"] == {"auditor/v1": fingerprint(finding, project)}
+    assert "### `services/bot/app.py`" in render_markdown(result)
+    assert json.loads(render_json_lines(result))["path"] == "app.py"
+
+
 # --- gitlab --------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from auditor.findings import Finding, Severity
 from auditor.renderers import RunResult, cell_note
-from auditor.renderers.json_format import relative_path
+from auditor.renderers.json_format import host_root, relative_path
 
 # Anything that is neither an error nor a warning becomes a notice, GitHub's third level.
 _COMMANDS: dict[Severity, str] = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -43,6 +43,8 @@ def _command(finding: Finding, path: str) -> str:
 
 
 def render_github(result: RunResult) -> str:
-    """One workflow command per finding, paths relative to the root (the checked-out workspace)."""
+    """One workflow command per finding, paths relative to the checkout (`GITHUB_WORKSPACE`, where
+    the runner resolves them), else to the project root."""
     findings = sorted(result.findings, key=lambda f: f.sort_key)
-    return "".join(_command(f, relative_path(f.path, result.root)) + "\n" for f in findings)
+    base = host_root(result.root, "GITHUB_WORKSPACE")
+    return "".join(_command(f, relative_path(f.path, base)) + "\n" for f in findings)

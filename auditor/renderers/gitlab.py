@@ -16,7 +16,7 @@ from typing import Any
 from auditor.findings import Finding, Severity
 from auditor.fingerprint import fingerprint
 from auditor.renderers import RunResult, cell_note
-from auditor.renderers.json_format import relative_path
+from auditor.renderers.json_format import host_root, relative_path
 
 # An auditor error is a bug that will bite, but not a security hole: "major" leaves "critical"
 # and "blocker" to the security scanners that share the widget; a warning (a risk that depends on
@@ -62,10 +62,13 @@ def _issue(finding: Finding, path: str, fingerprint_: str) -> dict[str, Any]:
 
 
 def render_gitlab(result: RunResult) -> str:
-    """A JSON list of issues; an empty list for a clean run (GitLab then shows no degradation)."""
+    """A JSON list of issues; an empty list for a clean run (GitLab then shows no degradation).
+    Paths are relative to the checkout (`CI_PROJECT_DIR`, as GitLab expects), else to the project
+    root; fingerprints always to the project root."""
     findings = sorted(result.findings, key=lambda f: f.sort_key)
+    base = host_root(result.root, "CI_PROJECT_DIR")
     issues = [
-        _issue(finding, relative_path(finding.path, result.root), fp)
+        _issue(finding, relative_path(finding.path, base), fp)
         for finding, fp in zip(findings, unique_fingerprints(findings, result.root), strict=True)
     ]
     return json.dumps(issues, indent=2) + "\n"

@@ -26,6 +26,7 @@ only ever added, never renamed, and always come out in the same order:
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -53,6 +54,14 @@ def relative_path(path: str, root: Path | None) -> str:
         except ValueError:
             continue
     return candidate.as_posix()
+
+
+def host_root(root: Path, variable: str) -> Path:
+    """The directory a code host resolves report paths against: its checkout, named by `variable`
+    (`GITHUB_WORKSPACE`, `CI_PROJECT_DIR`) when running there, else the project root. A project
+    in a sub-directory of the repository still gets annotations on the right files."""
+    checkout = os.environ.get(variable)
+    return Path(checkout) if checkout else root
 
 
 def _position(line: int, column: int) -> dict[str, int]:

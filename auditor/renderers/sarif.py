@@ -1,6 +1,7 @@
 """SARIF 2.1.0, the format GitHub code scanning (and most security dashboards) ingest.
 
-One run; paths are relative to `%SRCROOT%` (the project root) so the file stays valid when the
+One run; paths are relative to `%SRCROOT%` (the project root; under GitHub Actions the checkout,
+`GITHUB_WORKSPACE`, by whose paths code scanning places results) so the file stays valid when the
 checkout moves, and each result carries the line-independent fingerprint so code scanning keeps
 an alert's identity when lines are inserted above it.
 
@@ -23,7 +24,7 @@ from auditor import rule as rule_registry
 from auditor.findings import Finding, Severity, Span
 from auditor.fingerprint import fingerprint
 from auditor.renderers import RunResult, cell_note
-from auditor.renderers.json_format import relative_path
+from auditor.renderers.json_format import host_root, relative_path
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # The page a SARIF viewer links the tool name to.
@@ -146,8 +147,11 @@ def render_sarif(result: RunResult) -> str:
     codes = sorted(examples)
     rules = [_rule_descriptor(code, examples[code]) for code in codes]
     index = {code: i for i, code in enumerate(codes)}
+    # Code scanning places results by repository-relative paths: under GitHub Actions %SRCROOT% is
+    # the checkout; fingerprints stay relative to the project root.
+    base = host_root(result.root, "GITHUB_WORKSPACE")
     results = [
-        _result(finding, index[finding.code], relative_path(finding.path, result.root), result.root)
+        _result(finding, index[finding.code], relative_path(finding.path, base), result.root)
         for finding in findings
     ]
     log = {
@@ -163,7 +167,7 @@ def render_sarif(result: RunResult) -> str:
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(result.root)}},
+                "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(base)}},
                 # Columns count Python str characters (code points), not SARIF's default UTF-16.
                 "columnKind": "unicodeCodePoints",
                 "results": results,
