@@ -10,13 +10,19 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from auditor import __version__
 from auditor.config import OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings
+
+if TYPE_CHECKING:
+    from auditor.api import Outcome
+    from auditor.baseline import Baseline
+    from auditor.findings import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -139,6 +145,10 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory (default: .auditor_cache in the project root; env AUDITOR_CACHE_DIR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
+@click.option("--fix/--no-fix", default=None, help="Apply safe fixes, then report what is left (default: `fix` in the configuration).")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply unsafe fixes (default: `unsafe-fixes` in the configuration).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print what the fixes would change as a unified diff; write nothing. Exit 1 if there is a diff.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix failed.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -160,6 +170,10 @@ def check(
     no_cache: bool,
     cache_dir: Path | None,
     quiet: bool,
+    fix: bool | None,
+    unsafe_fixes: bool | None,
+    show_diff: bool,
+    fix_only: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for reliability mistakes around SDK calls."""
     from auditor.api import CheckOptions, run_check
@@ -170,6 +184,8 @@ def check(
         _fail("--report-stale-baseline needs --baseline FILE")
     if write_baseline is not None and (baseline_file is not None or diff_base is not None):
         _fail("--write-baseline records every finding: it cannot be combined with --baseline or --diff-base")
+    if write_baseline is not None and (fix or show_diff or fix_only):
+        _fail("--write-baseline records every finding: it cannot be combined with --fix, --fix-only or --diff")
     cli_select, cli_ignore, cli_extend = _selectors(select), _selectors(ignore), _selectors(extend_select)
     for option, values in (("--select", cli_select), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
         _check_selectors(option, values)
@@ -201,6 +217,14 @@ def check(
     except ConfigError as error:
         _fail(str(error))
 
+    unsafe = top.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+    fixing = show_diff or fix_only or (write_baseline is None and (top.fix if fix is None else fix))
+    fixed = 0
+    if fixing:
+        fixed = _apply_fixes(outcome, settings_for, unsafe, show_diff, baseline_file, diff_base, paths, top.root)
+        if show_diff or fix_only:
+            _fix_only_exit(outcome, settings_for, unsafe, show_diff, fixed, quiet)
+
     findings, hidden, stale = outcome.findings, 0, []
     if write_baseline is not None:
         from auditor.baseline import BaselineError, write_baseline as write
@@ -218,22 +242,13 @@ def check(
     if baseline_file is not None:
         # Before the diff filter: a new copy of a baselined mistake must use up the baseline's
         # count against the old copy, wherever the old copy is.
-        from auditor.baseline import BaselineError, load_baseline
-
-        try:
-            baseline = load_baseline(baseline_file)
-        except BaselineError as error:
-            _fail(str(error))
-        findings, hidden, stale = baseline.filter(findings, top.root, outcome.checked_paths)
+        findings, hidden, stale = _baseline(baseline_file).filter(findings, top.root, outcome.checked_paths)
     if diff_base is not None:
-        from auditor.diff_lines import DiffError, changed_lines, touches_changed_lines
+        from auditor.diff_lines import touches_changed_lines
 
-        first = (list(paths) or [Path(".")])[0]
-        try:
-            changed = changed_lines(diff_base, (first if first.is_dir() else first.parent).resolve())
-        except DiffError as error:
-            _fail(str(error))
+        changed = _changed_lines(diff_base, paths)
         findings = [f for f in findings if touches_changed_lines(f, changed)]
+    findings, fixable, unsafe_fixable = _fix_counts(findings, settings_for, unsafe)
 
     fmt = output_format or top.output_format
     color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -244,6 +259,10 @@ def check(
         sources=outcome.sources,
         color=color,
         baseline_hidden=hidden,
+        fixing=fixing,
+        fixed=fixed,
+        fixable=0 if fixing else fixable,
+        unsafe_fixable=unsafe_fixable,
     )
     if statistics:
         report = render_statistics(findings)
@@ -262,6 +281,106 @@ def check(
     if outcome.errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def _baseline(path: Path) -> Baseline:
+    from auditor.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except BaselineError as error:
+        _fail(str(error))
+
+
+def _changed_lines(diff_base: str, paths: tuple[Path, ...]) -> dict[str, set[int]]:
+    from auditor.diff_lines import DiffError, changed_lines
+
+    first = (list(paths) or [Path(".")])[0]
+    try:
+        return changed_lines(diff_base, (first if first.is_dir() else first.parent).resolve())
+    except DiffError as error:
+        _fail(str(error))
+
+
+def _apply_fixes(
+    outcome: Outcome,
+    settings_for: Callable[[Path], Settings],
+    unsafe: bool,
+    dry_run: bool,
+    baseline_file: Path | None,
+    diff_base: str | None,
+    paths: tuple[Path, ...],
+    root: Path,
+) -> int:
+    """Fix the files of `outcome` (or, for --diff, work out the fixes and print them), and put
+    each fixed file's remaining findings in its place. Returns how many findings were fixed.
+
+    Under a baseline only the findings it does not hide are fixed; with --diff-base only those
+    on changed lines, in one round (the diff's line numbers describe the text before it)."""
+    from auditor.diff_lines import touches_changed_lines
+    from auditor.fix.run import fix_run
+
+    baseline = _baseline(baseline_file) if baseline_file is not None else None
+    changed = _changed_lines(diff_base, paths) if diff_base is not None else None
+
+    def limit(path: str, current: list[Finding], round_number: int) -> list[Finding]:
+        if baseline is not None:
+            current = baseline.filter(current, root, set())[0]
+        if changed is not None:
+            current = [f for f in current if round_number == 0 and touches_changed_lines(f, changed)]
+        return current
+
+    run = fix_run(outcome.findings, settings_for, unsafe, write=not dry_run, limit=limit)
+    done = {f.path: f for f in run.files}
+    kept = [f for f in outcome.findings if f.path not in done]
+    outcome.findings = sorted([*kept, *(x for f in run.files for x in f.result.findings)], key=lambda f: f.sort_key)
+    for path, fixed in done.items():
+        outcome.sources.pop(path, None)
+        if fixed.lines:
+            outcome.sources[path] = fixed.lines
+    if dry_run:
+        for fixed in run.files:
+            if fixed.result.text != fixed.original:
+                click.echo(fixed.diff(), nl=False)
+    for warning in run.warnings:
+        _warn(warning)
+    outcome.errors.extend(run.errors)
+    return run.fixed
+
+
+def _fix_counts(findings: list[Finding], settings_for: Callable[[Path], Settings], unsafe: bool) -> tuple[list[Finding], int, int]:
+    """The findings with the fixes of `unfixable` rules taken off, and how many fixes --fix
+    would apply and how many more need --unsafe-fixes."""
+    from auditor.fix.run import fixable_codes
+
+    allowed: dict[int, set[str]] = {}
+    shown, fixable, unsafe_only = [], 0, 0
+    for finding in findings:
+        if finding.fix is not None:
+            settings = settings_for(Path(finding.path))
+            codes = allowed.setdefault(id(settings), fixable_codes(settings))
+            if finding.code not in codes:
+                finding = dataclasses.replace(finding, fix=None)
+            elif finding.fix.safe or unsafe:
+                fixable += 1
+            else:
+                unsafe_only += 1
+        shown.append(finding)
+    return shown, fixable, unsafe_only
+
+
+def _fix_only_exit(outcome: Outcome, settings_for: Callable[[Path], Settings], unsafe: bool, dry_run: bool, fixed: int, quiet: bool) -> NoReturn:
+    """--diff and --fix-only: a line on what was (or would be) fixed, no findings. --diff
+    exits 1 when there is something to fix; --fix-only exits 0; both exit 3 if a fix failed."""
+    _, _, unsafe_fixable = _fix_counts(outcome.findings, settings_for, unsafe)
+    more = f" {unsafe_fixable} more fixable with --unsafe-fixes." if unsafe_fixable else ""
+    noun = "problem" if fixed == 1 else "problems"
+    if not quiet:
+        click.echo(f"{'Would fix' if dry_run else 'Fixed'} {fixed} {noun}.{more}", err=dry_run)
+    _report_errors(outcome.errors)
+    if outcome.errors:
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if dry_run and fixed else EXIT_CLEAN)
 
 
 def _report_errors(errors: list[str]) -> None:
@@ -300,7 +419,8 @@ def rule(code: str | None, show_all: bool) -> None:
     for rule_class in chosen:
         head = f"# {rule_class.name} ({rule_class.code})\n\nSeverity: {rule_class.severity.value}\n"
         options = "".join(f"Option: `{o}`\n" for o in rule_class.options)
-        pages.append(f"{head}{options}\n{rule_class.documentation()}")
+        fix = {"safe": "Fix: safe (applied by --fix)\n", "unsafe": "Fix: unsafe (applied with --fix --unsafe-fixes)\n"}.get(rule_class.fix_safety or "", "")
+        pages.append(f"{head}{fix}{options}\n{rule_class.documentation()}")
     click.echo("\n".join(pages), nl=False)
 
 
