@@ -423,6 +423,7 @@ def test_sarif_real_and_unknown_rules(root: Path) -> None:
             "shortDescription": {"text": parse_rule.summary},
             "help": {"text": docs, "markdown": docs},
             "defaultConfiguration": {"level": "error"},
+            "properties": {"fix": "none"},
         },
         {"id": "ANT999", "name": "ghost", "defaultConfiguration": {"level": "warning"}},
     ]
