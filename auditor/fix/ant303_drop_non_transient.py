@@ -3,7 +3,8 @@
 Only a tuple written in the retry itself (`except (A, B):`, `retry_if_exception_type((A, B))`,
 `on=(A, B)`) is edited: a tuple bound to a name may serve other code too. When the classes
 left would all be non-transient, or none would be left, there is no fix: removing the retry is
-a decision, not an edit. A tuple left with one class becomes that class.
+a decision, not an edit. A tuple left with one class becomes that class. Each fix replaces the whole tuple, so two
+classes of one tuple are dropped in two rounds, the second seeing the first's result.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def drop_class_fix(model: SdkModel, retry: Retry, caught: Caught) -> Fix | None:
     kept = without_item(elements, index)
     if kept is None:
         return None
-    return Fix(message, (replace_node(model, container, container.with_changes(elements=kept)),), safe=True)
+    return Fix(message, (replace_node(model, container, container.with_changes(elements=kept), whole=True),), safe=True)
 
 
 def _non_transient(model: SdkModel, element: cst.BaseElement) -> bool:
@@ -61,4 +62,4 @@ def _collapse(model: SdkModel, container: cst.Tuple, remaining: cst.BaseElement,
     parent = model.parents.get(container)
     if isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)) and not parent.whitespace_after_except.value:
         value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])  # `except(B):`
-    return Fix(message, (replace_node(model, container, value),), safe=True)
+    return Fix(message, (replace_node(model, container, value, whole=True),), safe=True)

@@ -70,19 +70,21 @@ def fix_source(source: str, check: Callable[[str], list[Finding]], choose: Choos
 
 
 def _still_reported(text: str, new_text: str, chosen: list[Finding], after: list[Finding]) -> Finding | None:
-    """The first fixed finding that the new text still reports: a finding of the same rule
-    that starts where the old one's span and edits landed. A finding elsewhere is another one
-    (a fix may change what other code is judged by: a client given a timeout moves a call from
-    ANT102 to ANT101)."""
+    """The first fixed finding that the new text still reports: a finding of the same rule,
+    inside the text its fix rewrote, that flags the same code or starts at the same place.
+    Another finding nearby is another one (the other class of a tuple), and so is one
+    elsewhere: a fix may change how other code is judged (a client given a timeout moves a
+    call from ANT102 to ANT101)."""
     mapping = OffsetMap(text, [edit for f in chosen for edit in f.fix.edits])  # type: ignore[union-attr]
-    starts = {}
-    for finding in after:
-        starts.setdefault(finding.code, []).append(span_offsets(new_text, finding.span)[0])
+    located = [(g, span_offsets(new_text, g.span)[0]) for g in after]
     for finding in chosen:
-        edges = [span_offsets(text, finding.span)] + [span_offsets(text, e.span) for e in finding.fix.edits]  # type: ignore[union-attr]
+        own = span_offsets(text, finding.span)
+        edges = [own] + [span_offsets(text, e.span) for e in finding.fix.edits]  # type: ignore[union-attr]
         low, high = mapping.after(min(a for a, _ in edges)), mapping.after(max(b for _, b in edges), end=True)
-        if any(low <= start <= high for start in starts.get(finding.code, ())):
-            return finding
+        same_place = mapping.after(own[0])
+        for other, start in located:
+            if other.code == finding.code and low <= start <= high and (start == same_place or other.context == finding.context):
+                return finding
     return None
 
 

@@ -139,12 +139,21 @@ def replace_text(line: int, column: int, old: str, new: str) -> Edit:
     return Edit(Span(*start, *end), new[head : len(new) - tail])
 
 
-def replace_node(model: SdkModel, node: cst.CSTNode, new: cst.CSTNode) -> Edit:
+def replace_node(model: SdkModel, node: cst.CSTNode, new: cst.CSTNode, whole: bool = False) -> Edit:
     """The edit that puts `new` where `node` is. The whole module is generated again with the
-    node replaced, so the new code is laid out in its real place (indentation, line endings)."""
+    node replaced, so the new code is laid out in its real place (indentation, line endings).
+    The edit is the smallest that does it, or with `whole` the node's full text, parentheses
+    included: two such fixes of one node then overlap and go in separate rounds."""
     changed = model.module.deep_replace(node, new)
     assert isinstance(changed, type(model.module))
-    return replace_text(1, 1, source_of(model.module), changed.code)
+    old_code, new_code = source_of(model.module), changed.code
+    if not whole:
+        return replace_text(1, 1, old_code, new_code)
+    first, last = (getattr(node, "lpar", None) or [node])[0], (getattr(node, "rpar", None) or [node])[-1]
+    start, end = model.position(first).start, model.position(last).end
+    span = Span(start.line, start.column + 1, end.line, end.column + 1)
+    low, high = span_offsets(old_code, span)
+    return Edit(span, new_code[low : high + len(new_code) - len(old_code)])
 
 
 @functools.lru_cache(maxsize=4)
