@@ -61,31 +61,38 @@ def fix_source(source: str, check: Callable[[str], list[Finding]], choose: Choos
             return _refused(source, current, f"checking the fixed text failed: {error}")
         if any(f.code == PARSE_ERROR for f in after):
             return _refused(source, current, f"the fixes ({where}) would not parse")
-        survivor = _still_reported(text, new_text, chosen, after)
+        survivor = _still_reported(text, new_text, current, chosen, after)
         if survivor is not None:
-            return _refused(source, current, f"after the fix of {survivor.code} at line {survivor.span.line} the finding is still reported")
+            return _refused(source, current, f"after the fixes ({where}) {survivor} still reports what was fixed")
         text, current = new_text, after
         fixed += Counter(f.code for f in chosen)
     return FixedSource(text, current, fixed)
 
 
-def _still_reported(text: str, new_text: str, chosen: list[Finding], after: list[Finding]) -> Finding | None:
-    """The first fixed finding that the new text still reports: a finding of the same rule,
-    inside the text its fix rewrote, that flags the same code or starts at the same place.
-    Another finding nearby is another one (the other class of a tuple), and so is one
-    elsewhere: a fix may change how other code is judged (a client given a timeout moves a
-    call from ANT102 to ANT101)."""
+def _still_reported(text: str, new_text: str, current: list[Finding], chosen: list[Finding], after: list[Finding]) -> str | None:
+    """The rule whose fixed findings the new text still reports. Where the fixes of a rule
+    rewrote (their edits and their findings' spans), its findings must drop by the number
+    fixed. A finding elsewhere is another one: a fix may change how other code is judged (a
+    client given a timeout moves a call from ANT102 to ANT101)."""
     mapping = OffsetMap(text, [edit for f in chosen for edit in f.fix.edits])  # type: ignore[union-attr]
-    located = [(g, span_offsets(new_text, g.span)[0]) for g in after]
-    for finding in chosen:
-        own = span_offsets(text, finding.span)
-        edges = [own] + [span_offsets(text, e.span) for e in finding.fix.edits]  # type: ignore[union-attr]
-        low, high = mapping.after(min(a for a, _ in edges)), mapping.after(max(b for _, b in edges), end=True)
-        same_place = mapping.after(own[0])
-        for other, start in located:
-            if other.code == finding.code and low <= start <= high and (start == same_place or other.context == finding.context):
-                return finding
+    for code in sorted({f.code for f in chosen}):
+        fixed = [f for f in chosen if f.code == code]
+        zones = [_zone(text, f) for f in fixed]
+        moved = [(mapping.after(low), mapping.after(high, end=True)) for low, high in zones]
+        before = sum(1 for f in current if f.code == code and _inside(span_offsets(text, f.span)[0], zones))
+        left = sum(1 for f in after if f.code == code and _inside(span_offsets(new_text, f.span)[0], moved))
+        if left > before - len(fixed):
+            return code
     return None
+
+
+def _zone(text: str, finding: Finding) -> tuple[int, int]:
+    edges = [span_offsets(text, finding.span)] + [span_offsets(text, e.span) for e in finding.fix.edits]  # type: ignore[union-attr]
+    return min(a for a, _ in edges), max(b for _, b in edges)
+
+
+def _inside(offset: int, zones: list[tuple[int, int]]) -> bool:
+    return any(low <= offset <= high for low, high in zones)
 
 
 def _refused(source: str, findings: list[Finding], why: str) -> FixedSource:
