@@ -140,20 +140,51 @@ def replace_text(line: int, column: int, old: str, new: str) -> Edit:
 
 
 def replace_node(model: SdkModel, node: cst.CSTNode, new: cst.CSTNode, whole: bool = False) -> Edit:
-    """The edit that puts `new` where `node` is. The whole module is generated again with the
-    node replaced, so the new code is laid out in its real place (indentation, line endings).
-    The edit is the smallest that does it, or with `whole` the node's full text, parentheses
-    included: two such fixes of one node then overlap and go in separate rounds."""
-    changed = model.module.deep_replace(node, new)
-    assert isinstance(changed, type(model.module))
-    old_code, new_code = source_of(model.module), changed.code
+    """The edit that puts `new` where `node` is. The top-level statement around the node is
+    generated again with the node replaced, so the new code is laid out in its real place
+    (indentation, line endings). The edit is the smallest that does it, or with `whole` the
+    node's full text, parentheses included: two such fixes of one node then overlap and go in
+    separate rounds."""
+    import libcst as cst
+
+    top: cst.CSTNode = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.Module):
+            break
+        top = ancestor
+    new_top = new if top is node else top.deep_replace(node, new)
+    old_code, new_code = model.code(top), model.code(new_top)  # a top-level statement: no outer indentation
+    line = _first_line(model, top)
+    if not _is_at(source_of(model.module), line, old_code):  # never expected: then the whole module
+        changed = model.module.deep_replace(node, new)
+        old_code, new_code, line = source_of(model.module), changed.code, 1  # type: ignore[attr-defined]
     if not whole:
-        return replace_text(1, 1, old_code, new_code)
+        return replace_text(line, 1, old_code, new_code)
     first, last = (getattr(node, "lpar", None) or [node])[0], (getattr(node, "rpar", None) or [node])[-1]
     start, end = model.position(first).start, model.position(last).end
     span = Span(start.line, start.column + 1, end.line, end.column + 1)
-    low, high = span_offsets(old_code, span)
+    low, high = span_offsets(old_code, Span(span.line - line + 1, span.column, span.end_line - line + 1, span.end_column))
     return Edit(span, new_code[low : high + len(new_code) - len(old_code)])
+
+
+def _first_line(model: SdkModel, top: cst.CSTNode) -> int:
+    """The line where a top-level statement's code starts: its leading comments and blank
+    lines, then its decorators' (a position starts at the `def` itself)."""
+    lead = len(getattr(top, "leading_lines", ()))
+    decorators = getattr(top, "decorators", ())
+    if decorators:
+        return model.position(decorators[0]).start.line - len(decorators[0].leading_lines) - lead
+    return model.position(top).start.line - lead
+
+
+def _is_at(text: str, line: int, code: str) -> bool:
+    """Does `code` stand in `text` from the start of `line`? (The last statement of a file
+    without a final newline is generated with one.)"""
+    starts = _line_starts(text)
+    if not 1 <= line <= len(starts):
+        return False
+    found = text[starts[line - 1] : starts[line - 1] + len(code)]
+    return found == code or (starts[line - 1] + len(found) == len(text) and code[len(found) :] in ("\n", "\r\n", "\r"))
 
 
 @functools.lru_cache(maxsize=4)
