@@ -292,7 +292,7 @@ def _baseline(path: Path) -> Baseline:
         _fail(str(error))
 
 
-def _changed_lines(diff_base: str, paths: tuple[Path, ...]) -> dict[str, set[int]]:
+def _changed_lines(diff_base: str, paths: tuple[Path, ...]) -> dict[Path, set[int]]:
     from auditor.diff_lines import DiffError, changed_lines
 
     first = (list(paths) or [Path(".")])[0]
@@ -356,12 +356,12 @@ def _fix_counts(findings: list[Finding], settings_for: Callable[[Path], Settings
     allowed: dict[int, set[str]] = {}
     shown, fixable, unsafe_only = [], 0, 0
     for finding in findings:
-        if finding.fix is not None:
+        fix = finding.fix
+        if fix is not None:
             settings = settings_for(Path(finding.path))
-            codes = allowed.setdefault(id(settings), fixable_codes(settings))
-            if finding.code not in codes:
+            if finding.code not in allowed.setdefault(id(settings), fixable_codes(settings)):
                 finding = dataclasses.replace(finding, fix=None)
-            elif finding.fix.safe or unsafe:
+            elif fix.safe or unsafe:
                 fixable += 1
             else:
                 unsafe_only += 1

@@ -201,6 +201,23 @@ def test_baseline_hides_findings_from_the_fixes_too(tmp_path: Path) -> None:
     assert "timeout=600.0" in (tmp_path / "new.py").read_text()
 
 
+def test_diff_base_fixes_only_changed_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Test\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "app.py").write_text(TIMEOUT_NONE)
+    for command in (["init", "-q"], ["add", "app.py"], ["commit", "-q", "-m", "first"]):
+        subprocess.run(["git", *command], cwd=root, check=True, capture_output=True)
+    (root / "app.py").write_text(TIMEOUT_NONE + "other = anthropic.Anthropic(timeout=None)\n")
+    code, out, _ = auditor(root, "check", "--fix", "--unsafe-fixes", "--diff-base", "HEAD")
+    assert (code, out) == (0, "Found 1 problem (1 fixed, 0 remaining).\n")
+    assert (root / "app.py").read_text() == TIMEOUT_NONE + "other = anthropic.Anthropic(timeout=600.0)\n"
+
+
 def test_crlf_bom_and_permissions_are_kept(tmp_path: Path) -> None:
     target = tmp_path / "app.py"
     target.write_bytes(b"\xef\xbb\xbf" + SHADOWED.replace("\n", "\r\n").encode())
@@ -272,15 +289,16 @@ def test_refused_when_the_finding_is_still_reported() -> None:
     assert result.text == TIMEOUT_NONE
 
 
-def test_a_refusal_is_an_internal_error_and_the_file_is_untouched(tmp_path: Path) -> None:
-    """A fix that misfires on a real file: exit 3, the message, the bytes as they were."""
+def test_a_refused_file_is_not_written(tmp_path: Path) -> None:
+    """A fix that misfires on a real file: the reason is kept, the bytes stay as they were."""
     target = tmp_path / "app.py"
     target.write_text(TIMEOUT_NONE)
     check = checker(str(target), Settings())
     broken = _with_fix(check(TIMEOUT_NONE), "(None)")
     fixed = fix_file(str(target), Settings(), lambda found, _: [broken[0]] if found and found[0].code == "ANT402" else [], write=True)
     assert fixed is not None and not fixed.written
-    assert fixed.result.error is not None and target.read_text() == TIMEOUT_NONE
+    assert fixed.result.error == "after the fixes (ANT402 at line 3) ANT402 still reports what was fixed; the file was left unchanged"
+    assert target.read_text() == TIMEOUT_NONE
 
 
 def test_a_file_changed_on_disk_is_never_overwritten(tmp_path: Path) -> None:
