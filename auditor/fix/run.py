@@ -11,7 +11,9 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from auditor.api import analysis_supervisor, check_text
 from auditor.config import Settings
 from auditor.engine import FileResult, analyse, finish, flagged_lines
 from auditor.findings import Finding
@@ -19,6 +21,12 @@ from auditor.fix.apply import Chooser, FixedSource, fix_source
 from auditor.fix.edits import split_lines
 from auditor.fix.files import NotWritten, read_source, write_source
 from auditor.rule import codes_matching
+
+if TYPE_CHECKING:
+    from auditor.api import _Job
+    from auditor.supervisor import Supervisor
+
+    AnalysisSupervisor = Supervisor[_Job, tuple[FileResult, str | None]]
 
 # An extra say over each round's fixes, per file (the baseline's, the changed lines'):
 # (path, the findings the fixes may come from, round) -> the findings whose fixes may apply.
@@ -67,13 +75,15 @@ class FixRun:
         return [f.warning for f in self.files if f.warning]
 
 
-def checker(shown: str, settings: Settings) -> Callable[[str], list[Finding]]:
-    """Check a text as the file `shown` would be checked (suppressions, per-file ignores)."""
+def checker(shown: str, settings: Settings, supervisor: AnalysisSupervisor | None = None) -> Callable[[str], list[Finding]]:
+    """Check a text as the file `shown` would be checked (suppressions, per-file ignores): in
+    `supervisor`'s worker, as every check runs, or in this process (tests, small tools)."""
 
     def check(text: str) -> list[Finding]:
-        result = FileResult(shown)
-        analyse(result, text, True, settings)
-        finish(result, settings)
+        if supervisor is not None:
+            result = check_text(text, Path(shown), settings, supervisor)
+        else:
+            result = finish(_analysed(shown, text, settings), settings)
         if result.errors:
             raise RuntimeError("; ".join(result.errors))
         return result.findings
@@ -81,14 +91,27 @@ def checker(shown: str, settings: Settings) -> Callable[[str], list[Finding]]:
     return check
 
 
-def fix_file(shown: str, settings: Settings, choose: Chooser, write: bool, before_replace: Callable[[Path], None] | None = None) -> FileFix | None:
+def _analysed(shown: str, text: str, settings: Settings) -> FileResult:
+    result = FileResult(shown)
+    analyse(result, text, True, settings)
+    return result
+
+
+def fix_file(
+    shown: str,
+    settings: Settings,
+    choose: Chooser,
+    write: bool,
+    before_replace: Callable[[Path], None] | None = None,
+    supervisor: AnalysisSupervisor | None = None,
+) -> FileFix | None:
     """Fix one file (and write it when `write`); None when it cannot be read or checked (the
     check has already reported why)."""
     try:
         source = read_source(Path(shown))
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
         return None
-    check = checker(shown, settings)
+    check = checker(shown, settings, supervisor)
     try:
         findings = check(source.text)
     except RuntimeError:
@@ -110,17 +133,22 @@ def fix_run(findings: list[Finding], settings_for: Callable[[Path], Settings], u
     """Fix every file among `findings` that has a wanted fix, in the order of the findings."""
     run = FixRun()
     paths = list(dict.fromkeys(f.path for f in findings if f.fix is not None))
+    todo = []
     for path in paths:
         settings = settings_for(Path(path))
         allowed = fixable_codes(settings)
-        if not any(wanted(f, allowed, unsafe) for f in findings if f.path == path):
-            continue
+        if any(wanted(f, allowed, unsafe) for f in findings if f.path == path):
+            todo.append((path, settings, allowed))
+    if not todo:
+        return run
+    with analysis_supervisor() as supervisor:
+        for path, settings, allowed in todo:
 
-        def choose(current: list[Finding], round_number: int, path: str = path, allowed: set[str] = allowed) -> list[Finding]:
-            chosen = limit(path, current, round_number) if limit is not None else current
-            return [f for f in chosen if wanted(f, allowed, unsafe)]
+            def choose(current: list[Finding], round_number: int, path: str = path, allowed: set[str] = allowed) -> list[Finding]:
+                chosen = limit(path, current, round_number) if limit is not None else current
+                return [f for f in chosen if wanted(f, allowed, unsafe)]
 
-        fixed = fix_file(path, settings, choose, write)
-        if fixed is not None:
-            run.files.append(fixed)
+            fixed = fix_file(path, settings, choose, write, supervisor=supervisor)
+            if fixed is not None:
+                run.files.append(fixed)
     return run
