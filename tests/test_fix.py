@@ -42,9 +42,10 @@ SHADOWED = textwrap.dedent(
 )
 
 
-def auditor(cwd: Path, *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS")}
-    done = subprocess.run([AUDITOR, *args, "--no-cache"], capture_output=True, text=True, cwd=cwd, env=env)
+def auditor(cwd: Path, *args: str, cache: bool = False) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS", "AUDITOR_CACHE_DIR")}
+    flags = [] if cache or args[0] != "check" else ["--no-cache"]
+    done = subprocess.run([AUDITOR, *args, *flags], capture_output=True, text=True, cwd=cwd, env=env)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -101,6 +102,28 @@ def test_summary_without_fix_tells_what_fix_would_do(tmp_path: Path) -> None:
     assert auditor(tmp_path, "check", "--output-format", "concise")[1].splitlines()[-1] == (
         "Found 1 problem (1 error, 0 warnings) in 1 file."
     )
+
+
+def test_fixes_come_through_the_cache(tmp_path: Path) -> None:
+    """A warm cache holds the findings with their fixes: --fix after a plain check still fixes."""
+    (tmp_path / "app.py").write_text(SHADOWED)
+    assert auditor(tmp_path, "check", "-q", cache=True)[0] == 1
+    code, out, _ = auditor(tmp_path, "check", "--fix-only", "--unsafe-fixes", cache=True)
+    assert (code, out) == (0, "Fixed 2 problems.\n")
+    assert auditor(tmp_path, "check", cache=True) == (0, "All checks passed: no problems in 1 file.\n", "")
+
+
+def test_config_shows_the_fix_keys(tmp_path: Path) -> None:
+    (tmp_path / "auditor.toml").write_text("fix-timeout = 90\nunfixable = [\"ANT303\"]\n")
+    code, out, _ = auditor(tmp_path, "config")
+    assert code == 0
+    assert [line for line in out.splitlines() if line.split(" = ")[0] in ("fix", "unsafe-fixes", "fix-timeout", "fixable", "unfixable")] == [
+        "fix = False  # default",
+        "unsafe-fixes = False  # default",
+        "fix-timeout = 90.0  # auditor.toml",
+        'fixable = ["ALL"]  # default',
+        'unfixable = ["ANT303"]  # auditor.toml',
+    ]
 
 
 def test_diff_prints_and_never_writes(tmp_path: Path) -> None:
