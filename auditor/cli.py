@@ -351,7 +351,7 @@ def _apply_fixes(
 def _fix_counts(findings: list[Finding], settings_for: Callable[[Path], Settings], unsafe: bool) -> tuple[list[Finding], int, int]:
     """The findings with the fixes of `unfixable` rules taken off, and how many fixes --fix
     would apply and how many more need --unsafe-fixes."""
-    from auditor.fix.run import fixable_codes
+    from auditor.fix.run import fixable_codes, fixes_apply_to
 
     allowed: dict[int, set[str]] = {}
     shown, fixable, unsafe_only = [], 0, 0
@@ -361,6 +361,8 @@ def _fix_counts(findings: list[Finding], settings_for: Callable[[Path], Settings
             settings = settings_for(Path(finding.path))
             if finding.code not in allowed.setdefault(id(settings), fixable_codes(settings)):
                 finding = dataclasses.replace(finding, fix=None)
+            elif not fixes_apply_to(finding):
+                pass  # a notebook's fix: offered (JSON, the editor), not applied by --fix yet
             elif fix.safe or unsafe:
                 fixable += 1
             else:

@@ -241,6 +241,22 @@ def test_diff_base_fixes_only_changed_lines(tmp_path: Path, monkeypatch: pytest.
     assert (root / "app.py").read_text() == TIMEOUT_NONE + "other = anthropic.Anthropic(timeout=600.0)\n"
 
 
+def test_notebooks_are_not_fixed_yet(tmp_path: Path) -> None:
+    """A notebook's findings keep their fixes (inside the cell) for JSON and the editor, but
+    --fix leaves the .ipynb alone and does not count them as fixable."""
+    import json
+
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": TIMEOUT_NONE.splitlines(True)}
+    notebook = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+    (tmp_path / "demo.ipynb").write_text(notebook)
+    code, out, _ = auditor(tmp_path, "check", "--fix", "--unsafe-fixes", "--output-format", "concise")
+    assert code == 1
+    assert out.splitlines()[-1] == "Found 1 problem (0 fixed, 1 remaining: 1 error, 0 warnings) in 1 file."
+    assert (tmp_path / "demo.ipynb").read_text() == notebook
+    code, out, _ = auditor(tmp_path, "check", "--output-format", "json")
+    assert json.loads(out)[0]["fix"]["edits"][0]["content"] == "600.0"
+
+
 def test_crlf_bom_and_permissions_are_kept(tmp_path: Path) -> None:
     target = tmp_path / "app.py"
     target.write_bytes(b"\xef\xbb\xbf" + SHADOWED.replace("\n", "\r\n").encode())

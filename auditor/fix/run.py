@@ -20,6 +20,7 @@ from auditor.findings import Finding
 from auditor.fix.apply import Chooser, FixedSource, fix_source
 from auditor.fix.edits import split_lines
 from auditor.fix.files import NotWritten, read_source, write_source
+from auditor.notebook import is_notebook
 from auditor.rule import codes_matching
 
 if TYPE_CHECKING:
@@ -36,6 +37,12 @@ Limit = Callable[[str, list[Finding], int], list[Finding]]
 def fixable_codes(settings: Settings) -> set[str]:
     """The rules whose fixes may be applied: `fixable` minus `unfixable`."""
     return codes_matching(settings.fixable) - codes_matching(settings.unfixable)
+
+
+def fixes_apply_to(finding: Finding) -> bool:
+    """Can --fix apply this finding's fix? Not yet in a notebook: its edits are inside a cell,
+    and writing a cell back into the notebook's JSON is still to come."""
+    return finding.fix is not None and finding.cell is None and not is_notebook(finding.path)
 
 
 def wanted(finding: Finding, allowed: set[str], unsafe: bool) -> bool:
@@ -130,9 +137,10 @@ def fix_file(
 
 
 def fix_run(findings: list[Finding], settings_for: Callable[[Path], Settings], unsafe: bool, write: bool, limit: Limit | None = None) -> FixRun:
-    """Fix every file among `findings` that has a wanted fix, in the order of the findings."""
+    """Fix every file among `findings` that has a wanted fix, in the order of the findings
+    (notebooks aside, see `fixes_apply_to`)."""
     run = FixRun()
-    paths = list(dict.fromkeys(f.path for f in findings if f.fix is not None))
+    paths = list(dict.fromkeys(f.path for f in findings if fixes_apply_to(f)))
     todo = []
     for path in paths:
         settings = settings_for(Path(path))
