@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import hermetic_git
 
 from auditor.cli import main
 from auditor.diff_lines import DiffError, changed_lines, parse_diff, touches_changed_lines
@@ -23,12 +24,7 @@ ANT402 = (
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository whose `main` branch has one commit: app.py with one old bad call."""
-    # Hermetic git: no system or user configuration, and no discovery above tmp_path.
-    config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = Test\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    hermetic_git(tmp_path, monkeypatch)
     monkeypatch.delenv("AUDITOR_OUTPUT_FORMAT", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     root = tmp_path / "repo"

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import hermetic_git
 
 from auditor.config import Settings
 from auditor.findings import Edit, Fix
@@ -225,11 +226,7 @@ def test_baseline_hides_findings_from_the_fixes_too(tmp_path: Path) -> None:
 
 
 def test_diff_base_fixes_only_changed_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "gitconfig"
-    config.write_text("[user]\n\tname = Test\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    hermetic_git(tmp_path, monkeypatch)
     root = tmp_path / "repo"
     root.mkdir()
     (root / "app.py").write_text(TIMEOUT_NONE)
