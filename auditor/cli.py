@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -19,6 +20,11 @@ from auditor import __version__
 from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings, project_root
 
 if TYPE_CHECKING:
+    from auditor.baseline import Baseline
+    from auditor.findings import Finding
+
+if TYPE_CHECKING:
+    from auditor.api import Outcome
     from auditor.baseline import Baseline
     from auditor.findings import Finding
 
@@ -146,6 +152,10 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory (default: .auditor_cache in the project root; env AUDITOR_CACHE_DIR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
+@click.option("--fix/--no-fix", default=None, help="Apply safe fixes, then report what is left (default: `fix` in the configuration).")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply unsafe fixes (default: `unsafe-fixes` in the configuration).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print what the fixes would change as a unified diff; write nothing. Exit 1 if there is a diff.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix failed.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -170,6 +180,10 @@ def check(
     no_cache: bool,
     cache_dir: Path | None,
     quiet: bool,
+    fix: bool | None,
+    unsafe_fixes: bool | None,
+    show_diff: bool,
+    fix_only: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for reliability mistakes around SDK calls."""
     from auditor.api import CheckOptions, run_check
@@ -181,6 +195,8 @@ def check(
             _fail(f"{name} needs --baseline FILE")
     if write_baseline is not None and (baseline_file is not None or diff_base is not None):
         _fail("--write-baseline records every finding: it cannot be combined with --baseline or --diff-base")
+    if write_baseline is not None and (fix or show_diff or fix_only):
+        _fail("--write-baseline records every finding: it cannot be combined with --fix, --fix-only or --diff")
     cli_select, cli_ignore, cli_extend = _selectors(select), _selectors(ignore), _selectors(extend_select)
     for option, values in (("--select", cli_select), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
         _check_selectors(option, values)
@@ -214,6 +230,33 @@ def check(
     except ConfigError as error:
         _fail(str(error))
 
+    def new_since_base(current: list[Finding], baseline: Baseline | None) -> list[Finding]:
+        """`--diff-base`: the findings the merge base does not have (see auditor.diff_base)."""
+        from auditor.api import check_contents
+        from auditor.diff_base import DiffError, new_findings
+
+        assert diff_base is not None
+
+        def base_findings(contents: list[tuple[Path, bytes]]) -> list[list[Finding]]:
+            results = check_contents(contents, settings_for, options)
+            outcome.errors.extend(f"{error} (its version at the merge base)" for r in results for error in r.errors)
+            return [result.findings for result in results]
+
+        try:
+            return new_findings(diff_base, current, outcome.checked_paths, root, base_findings, baseline)
+        except DiffError as error:
+            _fail(str(error))
+
+    unsafe = top.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+    fixing = show_diff or fix_only or (write_baseline is None and (top.fix if fix is None else fix))
+    fixed = 0
+    if fixing:
+        baseline_now = _baseline(baseline_file) if baseline_file is not None else None
+        new_only = (lambda current: new_since_base(current, None)) if diff_base is not None else None
+        fixed = _apply_fixes(outcome, settings_for, unsafe, show_diff, baseline_now, new_only, root)
+        if show_diff or fix_only:
+            _fix_only_exit(outcome, settings_for, unsafe, show_diff, fixed, quiet)
+
     findings, hidden, stale = outcome.findings, 0, []
     if write_baseline is not None:
         from auditor.baseline import BaselineError, write_baseline as write
@@ -230,30 +273,15 @@ def check(
         sys.exit(EXIT_CLEAN)
     baseline = None
     if baseline_file is not None:
-        from auditor.baseline import BaselineError, load_baseline
-
-        try:
-            baseline = load_baseline(baseline_file)
-        except BaselineError as error:
-            _fail(str(error))
+        baseline = _baseline(baseline_file)
         match = baseline.match(findings, root)
         findings, hidden = match.reported, match.hidden
         stale = baseline.stale(match, root, outcome.checked_paths)
         if prune_baseline:
             _prune(baseline_file, baseline, baseline.pruned(match, root, outcome.checked_paths), outcome.errors, quiet)
     if diff_base is not None:
-        from auditor.api import check_contents
-        from auditor.diff_base import DiffError, new_findings
-
-        def base_findings(contents: list[tuple[Path, bytes]]) -> list[list[Finding]]:
-            results = check_contents(contents, settings_for, options)
-            outcome.errors.extend(f"{error} (its version at the merge base)" for r in results for error in r.errors)
-            return [result.findings for result in results]
-
-        try:
-            findings = new_findings(diff_base, outcome.findings, outcome.checked_paths, root, base_findings, baseline)
-        except DiffError as error:
-            _fail(str(error))
+        findings = new_since_base(outcome.findings, baseline)
+    findings, fixable, unsafe_fixable = _fix_counts(findings, settings_for, unsafe)
 
     fmt = output_format or top.output_format
     color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -264,6 +292,10 @@ def check(
         sources=outcome.sources,
         color=color,
         baseline_hidden=hidden,
+        fixing=fixing,
+        fixed=fixed,
+        fixable=0 if fixing else fixable,
+        unsafe_fixable=unsafe_fixable,
     )
     if statistics:
         report = render_statistics(findings)
@@ -312,6 +344,95 @@ def _prune(path: Path, baseline: Baseline, pruned: Baseline, errors: list[str], 
         click.echo(f"auditor: pruned {path}: {before - after} of {before} recorded findings no longer found", err=True)
 
 
+def _baseline(path: Path) -> Baseline:
+    from auditor.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except BaselineError as error:
+        _fail(str(error))
+
+
+def _apply_fixes(
+    outcome: Outcome,
+    settings_for: Callable[[Path], Settings],
+    unsafe: bool,
+    dry_run: bool,
+    baseline: Baseline | None,
+    new_only: Callable[[list[Finding]], list[Finding]] | None,
+    root: Path,
+) -> int:
+    """Fix the files of `outcome` (or, for --diff, work out the fixes and print them), and put
+    each fixed file's remaining findings in its place. Returns how many findings were fixed.
+
+    Under a baseline only the findings it does not hide are fixed; with --diff-base only those
+    the merge base does not have, in one round (the comparison is made on the text before it)."""
+    from auditor.fix.run import fix_run
+
+    new = {(f.path, f.code, f.span) for f in new_only(outcome.findings)} if new_only is not None else None
+
+    def limit(path: str, current: list[Finding], round_number: int) -> list[Finding]:
+        if baseline is not None:
+            current = baseline.match(current, root).reported
+        if new is not None:
+            current = [f for f in current if round_number == 0 and (f.path, f.code, f.span) in new]
+        return current
+
+    run = fix_run(outcome.findings, settings_for, unsafe, write=not dry_run, limit=limit)
+    done = {f.path: f for f in run.files}
+    kept = [f for f in outcome.findings if f.path not in done]
+    outcome.findings = sorted([*kept, *(x for f in run.files for x in f.result.findings)], key=lambda f: f.sort_key)
+    for path, fixed in done.items():
+        outcome.sources.pop(path, None)
+        if fixed.lines:
+            outcome.sources[path] = fixed.lines
+    if dry_run:
+        for fixed in run.files:
+            if fixed.result.text != fixed.original:
+                click.echo(fixed.diff(), nl=False)
+    for warning in run.warnings:
+        _warn(warning)
+    outcome.errors.extend(run.errors)
+    return run.fixed
+
+
+def _fix_counts(findings: list[Finding], settings_for: Callable[[Path], Settings], unsafe: bool) -> tuple[list[Finding], int, int]:
+    """The findings with the fixes of `unfixable` rules taken off, and how many fixes --fix
+    would apply and how many more need --unsafe-fixes."""
+    from auditor.fix.run import fixable_codes, fixes_apply_to
+
+    allowed: dict[int, set[str]] = {}
+    shown, fixable, unsafe_only = [], 0, 0
+    for finding in findings:
+        fix = finding.fix
+        if fix is not None:
+            settings = settings_for(Path(finding.path))
+            if finding.code not in allowed.setdefault(id(settings), fixable_codes(settings)):
+                finding = dataclasses.replace(finding, fix=None)
+            elif not fixes_apply_to(finding):
+                pass  # a notebook's fix: offered (JSON, the editor), not applied by --fix yet
+            elif fix.safe or unsafe:
+                fixable += 1
+            else:
+                unsafe_only += 1
+        shown.append(finding)
+    return shown, fixable, unsafe_only
+
+
+def _fix_only_exit(outcome: Outcome, settings_for: Callable[[Path], Settings], unsafe: bool, dry_run: bool, fixed: int, quiet: bool) -> NoReturn:
+    """--diff and --fix-only: a line on what was (or would be) fixed, no findings. --diff
+    exits 1 when there is something to fix; --fix-only exits 0; both exit 3 if a fix failed."""
+    _, _, unsafe_fixable = _fix_counts(outcome.findings, settings_for, unsafe)
+    more = f" {unsafe_fixable} more fixable with --unsafe-fixes." if unsafe_fixable else ""
+    noun = "problem" if fixed == 1 else "problems"
+    if not quiet:
+        click.echo(f"{'Would fix' if dry_run else 'Fixed'} {fixed} {noun}.{more}", err=dry_run)
+    _report_errors(outcome.errors)
+    if outcome.errors:
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if dry_run and fixed else EXIT_CLEAN)
+
+
 def _report_errors(errors: list[str]) -> None:
     for error in errors:
         click.echo(f"auditor: internal error: {error}", err=True)
@@ -348,7 +469,8 @@ def rule(code: str | None, show_all: bool) -> None:
     for rule_class in chosen:
         head = f"# {rule_class.name} ({rule_class.code})\n\nSeverity: {rule_class.severity.value}\n"
         options = "".join(f"Option: `{o}`\n" for o in rule_class.options)
-        pages.append(f"{head}{options}\n{rule_class.documentation()}")
+        fix = {"safe": "Fix: safe (applied by --fix)\n", "unsafe": "Fix: unsafe (applied with --fix --unsafe-fixes)\n"}.get(rule_class.fix_safety or "", "")
+        pages.append(f"{head}{fix}{options}\n{rule_class.documentation()}")
     click.echo("\n".join(pages), nl=False)
 
 

@@ -93,6 +93,11 @@ class Settings:
     retry_decorators: tuple[str, ...] = ()
     report_unused_ignores: bool = False
     fail_on: str = "warning"  # the lowest severity that makes `auditor check` exit 1
+    fix: bool = False
+    unsafe_fixes: bool = False
+    fix_timeout: float = 600.0  # the timeout the ANT401/ANT402 fixes write (the SDK's default)
+    fixable: tuple[str, ...] = ("ALL",)
+    unfixable: tuple[str, ...] = ()
     sdk: SdkSettings = SdkSettings()
     live: LiveSettings = LiveSettings()
     # Where each key came from ("default" or a file path), and the project root it applies to.
@@ -105,7 +110,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """A stable text of every setting that can change findings (the cache keys on it)."""
-        skip = {"sources", "config_file", "root", "output_format", "fail_on", "live"}
+        skip = {"sources", "config_file", "root", "output_format", "fail_on", "live", "fix", "unsafe_fixes", "fixable", "unfixable"}
         return repr([(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in skip])
 
 
@@ -124,6 +129,13 @@ def _number(value: Any) -> float:
     if value < 0:
         raise _WrongType("a number of zero or more")
     return float(value)
+
+
+def _timeout_seconds(value: Any) -> float:
+    seconds = _number(value)
+    if not 0 < seconds < float("inf"):  # also false for NaN
+        raise _WrongType("a finite number of seconds above zero")
+    return seconds
 
 
 def _integer(value: Any) -> int:
@@ -189,6 +201,11 @@ TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "retry-decorators": ("retry_decorators", _strings),
     "report-unused-ignores": ("report_unused_ignores", _boolean),
     "fail-on": ("fail_on", _fail_on),
+    "fix": ("fix", _boolean),
+    "unsafe-fixes": ("unsafe_fixes", _boolean),
+    "fix-timeout": ("fix_timeout", _timeout_seconds),
+    "fixable": ("fixable", _strings),
+    "unfixable": ("unfixable", _strings),
 }
 SDK_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "client-classes": ("client_classes", _strings),
@@ -293,6 +310,8 @@ def _check_codes(values: dict[str, Any], where: str, label: str, valid: Callable
         ("select", values.get("select", ())),
         ("ignore", values.get("ignore", ())),
         ("extend-select", values.get("extend_select", ())),
+        ("fixable", values.get("fixable", ())),
+        ("unfixable", values.get("unfixable", ())),
     ]
     lists += [("per-file-ignores", codes) for _, codes in values.get("per_file_ignores", ())]
     for key, codes in lists:

@@ -35,8 +35,8 @@ class Rule:
     """One check. Subclasses set the class attributes and implement `check`.
 
     The docstring is the rule's documentation, in the sections ruff users know ("What it does",
-    "Why is this bad?", "Example", "Use instead:", "Options", "References"); `auditor rule CODE`
-    prints it and SARIF carries it.
+    "Why is this bad?", "Example", "Use instead:", "Fix safety", "Options", "References");
+    `auditor rule CODE` prints it and SARIF carries it.
     """
 
     code: ClassVar[str]
@@ -45,6 +45,9 @@ class Rule:
     summary: ClassVar[str]
     # Configuration keys this rule reads, shown by `auditor rule`.
     options: ClassVar[tuple[str, ...]] = ()
+    # "safe" or "unsafe" when some findings carry a fix (applied by --fix, or only with
+    # --unsafe-fixes); None when the rule never fixes anything.
+    fix_safety: ClassVar[str | None] = None
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

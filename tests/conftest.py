@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,3 +43,24 @@ def only() -> Any:
         return run
 
     return make
+
+
+def git_env(tmp_path: Path) -> dict[str, str]:
+    """Hermetic git: no system or user configuration, and no repository discovery above tmp_path."""
+    config = tmp_path / "gitconfig"
+    if not config.exists():
+        config.write_text(
+            "[user]\n\tname = Test\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n"
+            "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=str(config), GIT_CONFIG_NOSYSTEM="1", GIT_CEILING_DIRECTORIES=str(tmp_path))
+    env.pop("AUDITOR_OUTPUT_FORMAT", None)
+    env.pop("GITHUB_ACTIONS", None)
+    return env
+
+
+def hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git for a test: no system or user configuration, and no repository found above tmp_path."""
+    for key, value in git_env(tmp_path).items():
+        monkeypatch.setenv(key, value)

@@ -88,7 +88,11 @@ def test_json_schema(project: Path) -> None:
     assert finding["path"] == "app/bad.py"
     assert finding["start"] == {"line": 4, "column": 36}
     assert finding["end"] == {"line": 4, "column": 40}
-    assert finding["fix"] is None
+    assert finding["fix"] == {
+        "message": "Replace `timeout=None` with `timeout=600.0`",
+        "safe": False,
+        "edits": [{"start": {"line": 4, "column": 36}, "end": {"line": 4, "column": 40}, "content": "600.0"}],
+    }
 
 
 def test_env_output_format(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,7 +207,11 @@ def test_output_file(project: Path) -> None:
 def test_rule_documentation() -> None:
     code, out, _ = run("rule", "ANT401")
     assert code == 0
-    assert out.startswith("# client-without-timeout (ANT401)\n\nSeverity: warning\n\n")
+    assert out.startswith(
+        "# client-without-timeout (ANT401)\n\nSeverity: warning\nFix: unsafe (applied with --fix --unsafe-fixes)\n"
+        "Option: `fix-timeout`\n\n"
+    )
+    assert "## Fix safety\nThe fix is unsafe (applied with `--unsafe-fixes`)" in out
     assert "## What it does" in out and "## Why is this bad?" in out and "Use instead:" in out
     code, out, _ = run("rule", "--all")
     assert code == 0 and out.count("\n# ") >= 3

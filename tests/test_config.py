@@ -105,8 +105,8 @@ def test_explicit_config_file(project: Path) -> None:
         (
             "[tool.auditor]\nmax-wait = 3\n",
             "pyproject.toml: [tool.auditor] max-wait: unknown key (known keys: exclude, extend-exclude, "
-            "extend-select, fail-on, ignore, max-tokens-threshold, max-total-wait, output-format, per-file-ignores, "
-            "report-unused-ignores, retry-decorators, select)",
+            "extend-select, fail-on, fix, fix-timeout, fixable, ignore, max-tokens-threshold, max-total-wait, output-format, "
+            "per-file-ignores, report-unused-ignores, retry-decorators, select, unfixable, unsafe-fixes)",
         ),
         (
             "[tool.auditor.live]\ntimeout = 'fast'\n",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import git_env
 
 from auditor.cli import main
 
@@ -27,7 +28,7 @@ ANT402 = (
 )
 ANT401 = (
     "ANT401 Anthropic() has no timeout and the call on line {line} sets none: each attempt can wait 600 s"
-    " (the SDK default), 1,800 s over 3 attempts. Pass timeout= to the client, e.g. Anthropic(timeout=60.0),"
+    " (the SDK default): 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0),"
     " or to every call"
 )
 ANT201 = (
@@ -35,21 +36,6 @@ ANT201 = (
     " catches it first. Move the specific handler above the broad one"
 )
 CLEAN = "All checks passed: no problems in {n} file{s}.\n"
-
-
-def git_env(tmp_path: Path) -> dict[str, str]:
-    """Hermetic git: no system or user configuration, and no repository discovery above tmp_path."""
-    config = tmp_path / "gitconfig"
-    if not config.exists():
-        config.write_text(
-            "[user]\n\tname = Test\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n"
-            "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
-        )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL=str(config), GIT_CONFIG_NOSYSTEM="1", GIT_CEILING_DIRECTORIES=str(tmp_path))
-    env.pop("AUDITOR_OUTPUT_FORMAT", None)
-    env.pop("GITHUB_ACTIONS", None)
-    return env
 
 
 @pytest.fixture
@@ -111,7 +97,7 @@ def test_a_new_call_through_an_old_client_reports_the_old_constructor(repo: Path
 def test_a_new_broad_handler_above_an_old_specific_one_is_reported(repo: Path) -> None:
     """ANT201 is reported at the old `except RateLimitError` line; the new line is the one above it."""
     on_feature({"app.py": CLIENT + ASK + SAFE.replace("    except anthropic.RateLimitError", BROAD + "    except anthropic.RateLimitError")})
-    expected = f"app.py:15:12: {ANT201.format(line=13)}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n"
+    expected = f"app.py:15:12: {ANT201.format(line=13)}\nFound 1 problem (1 error, 0 warnings) in 1 file.\n[*] 1 fixable with --fix.\n"
     assert run("--diff-base", "main") == (1, expected, "")
 
 

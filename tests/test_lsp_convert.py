@@ -100,7 +100,8 @@ def test_the_suppress_action_really_silences_the_finding() -> None:
     )
     [finding] = check_source(source)
     assert (finding.code, finding.span.line) == ("ANT402", 2)
-    [action] = code_actions("file:///x.py", source, [(finding, diagnostic(finding, split_lines(source), UTF16))], UTF16)
+    fix, action = code_actions("file:///x.py", source, [(finding, diagnostic(finding, split_lines(source), UTF16))], UTF16)
+    assert (fix.title, fix.is_preferred) == ("Replace `timeout=None` with `timeout=600.0`", None)  # unsafe: not preferred
     assert action.title == "Suppress ANT402 on this line"
     assert action.edit is not None and action.edit.changes is not None
     [text_edit] = action.edit.changes["file:///x.py"]
@@ -111,7 +112,7 @@ def test_the_suppress_action_really_silences_the_finding() -> None:
 
 
 def test_a_fix_becomes_a_quick_fix_with_utf16_ranges() -> None:
-    """No rule carries a fix yet: this Finding is made by hand, with edits on a non-ASCII line."""
+    """A Finding made by hand, with two edits, one on a non-ASCII line."""
     source = "import anthropic\n" + LINE + "\n"
     fix = Fix("Set a 60 s timeout", (Edit(Span(2, 60, 2, 64), "60.0"), Edit(Span(1, 1, 1, 1), "# fixed\n")), safe=True)
     finding = Finding("ANT402", "timeout-disabled", Severity.ERROR, "timeout None", "x.py", Span(2, 60, 2, 64), fix)

@@ -56,6 +56,7 @@ class FakeWarning(Rule):
     name = "fake-warning"
     severity = Severity.WARNING
     summary = "A fake warning rule"
+    fix_safety = "unsafe"
 
 
 @pytest.fixture
@@ -371,6 +372,7 @@ def test_sarif(run: RunResult, fake_registry: None) -> None:
             "fullDescription": {"text": "Checks that the call has a timeout."},
             "help": {"text": error_docs, "markdown": error_docs},
             "defaultConfiguration": {"level": "error"},
+            "properties": {"fix": "none"},
         },
         {
             "id": "ANT902",
@@ -380,6 +382,7 @@ def test_sarif(run: RunResult, fake_registry: None) -> None:
             "fullDescription": {"text": "Flags a risky loop."},
             "help": {"text": warning_docs, "markdown": warning_docs},
             "defaultConfiguration": {"level": "warning"},
+            "properties": {"fix": "unsafe"},
         },
     ]
     results = [
@@ -447,6 +450,7 @@ def test_sarif_real_and_unknown_rules(root: Path) -> None:
             "shortDescription": {"text": parse_rule.summary},
             "help": {"text": docs, "markdown": docs},
             "defaultConfiguration": {"level": "error"},
+            "properties": {"fix": "none"},
         },
         {"id": "ANT999", "name": "ghost", "defaultConfiguration": {"level": "warning"}},
     ]

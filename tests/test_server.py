@@ -123,10 +123,22 @@ def test_an_editor_session(project: Path, start: Any) -> None:
     suppress_backup = {uri: [{"range": _range(4, 58, 4, 58), "newText": ", ANT402"}]}
     assert actions == [
         {
+            "title": "Add `timeout=600.0` to `Anthropic()`",
+            "kind": "quickfix",
+            "diagnostics": [ant401],
+            "edit": {"changes": {uri: [{"range": _range(2, 52, 2, 52), "newText": "timeout=600.0"}]}},
+        },
+        {
             "title": "Suppress ANT401 on this line",
             "kind": "quickfix",
             "diagnostics": [ant401],
             "edit": {"changes": {uri: [{"range": _range(2, 53, 2, 53), "newText": "  # auditor: ignore[ANT401]"}]}},
+        },
+        {
+            "title": "Replace `timeout=None` with `timeout=600.0`",
+            "kind": "quickfix",
+            "diagnostics": [backup_ant402],
+            "edit": {"changes": {uri: [{"range": _range(4, 37, 4, 41), "newText": "600.0"}]}},
         },
         {"title": "Suppress ANT402 on this line", "kind": "quickfix", "diagnostics": [backup_ant402], "edit": {"changes": suppress_backup}},
     ]
@@ -136,10 +148,11 @@ def test_an_editor_session(project: Path, start: Any) -> None:
     version_2 = BUFFER.replace("Anthropic()\n", "Anthropic(timeout=None)\n")
     client_ant402 = _diagnostic("ANT402", 1, _range(2, 60, 2, 64), _message(version_2, "ANT402", 3))
     assert client.expect(PUBLISH) == {"uri": uri, "version": 2, "diagnostics": [client_ant402, backup_ant402]}
-    [suppress_client] = client.request(
+    [fix_client, suppress_client] = client.request(
         "textDocument/codeAction",
         {"textDocument": {"uri": uri}, "range": _range(2, 61, 2, 61), "context": {"diagnostics": [client_ant402]}},
     )
+    assert fix_client["edit"] == {"changes": {uri: [{"range": _range(2, 60, 2, 64), "newText": "600.0"}]}}
     assert suppress_client["edit"] == {"changes": {uri: [{"range": _range(2, 65, 2, 65), "newText": "  # auditor: ignore[ANT402]"}]}}
 
     # Apply both suppressions as two quick edits: only the newest version is checked and published.

@@ -37,6 +37,11 @@ class RunResult:
     sources: dict[str, dict[int, str]] = field(default_factory=dict)
     color: bool = False
     baseline_hidden: int = 0
+    fixing: bool = False  # --fix: the summary says what was fixed
+    fixed: int = 0
+    # Fixes the reported findings carry that --fix would apply, and that need --unsafe-fixes.
+    fixable: int = 0
+    unsafe_fixable: int = 0
 
 
 Renderer = Callable[[RunResult], str]

@@ -68,6 +68,8 @@ def _rule_descriptor(code: str, example: Finding) -> dict[str, Any]:
         # The docs are markdown meant to be read as is, so the same text serves as plain text.
         "help": {"text": documentation, "markdown": documentation},
         "defaultConfiguration": {"level": _level(rule.severity)},
+        # SARIF has no word for fix safety: "safe", "unsafe" (needs --unsafe-fixes) or "none".
+        "properties": {"fix": rule.fix_safety or "none"},
     }
 
 

@@ -46,18 +46,33 @@ def _snippet(finding: Finding, lines: dict[int, str] | None, color: bool) -> lis
     return [_paint(gutter, _CYAN, color) + text, _paint(pad, _CYAN, color) + _paint(marker, _RED, color)]
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def summary_line(result: RunResult) -> str:
+    """The closing line; with fixes in play, what was fixed and what more a flag would fix:
+    "Found 3 problems (1 fixed, 2 remaining: ...)." as ruff words it."""
     findings = result.findings
     hidden = f" ({result.baseline_hidden} hidden by the baseline)" if result.baseline_hidden else ""
-    if not findings:
-        files = result.files_checked
-        return f"All checks passed: no problems in {files} file{'s' if files != 1 else ''}.{hidden}"
+    if not findings and not result.fixed:
+        return f"All checks passed: no problems in {_plural(result.files_checked, 'file')}.{hidden}"
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-    warnings = len(findings) - errors
+    parts = f"{_plural(errors, 'error')}, {_plural(len(findings) - errors, 'warning')}"
     files = len({f.path for f in findings})
-    parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
-    noun = "problem" if len(findings) == 1 else "problems"
-    return f"Found {len(findings)} {noun} ({', '.join(parts)}) in {files} file{'s' if files != 1 else ''}.{hidden}"
+    if result.fixing:
+        total = len(findings) + result.fixed
+        remaining = f"{len(findings)} remaining: {parts}" if findings else "0 remaining"
+        line = f"Found {_plural(total, 'problem')} ({result.fixed} fixed, {remaining})"
+        line += f" in {_plural(files, 'file')}.{hidden}" if findings else f".{hidden}"
+        if result.unsafe_fixable:
+            line += f" {result.unsafe_fixable} more fixable with --unsafe-fixes."
+        return line
+    line = f"Found {_plural(len(findings), 'problem')} ({parts}) in {_plural(files, 'file')}.{hidden}"
+    if result.fixable:  # only when a plain --fix would do something, as ruff's [*] line
+        more = f" ({result.unsafe_fixable} more with --unsafe-fixes)" if result.unsafe_fixable else ""
+        line += f"\n[*] {result.fixable} fixable with --fix{more}."
+    return line
 
 
 def render_full(result: RunResult) -> str:

@@ -43,6 +43,17 @@ class ClientWithoutTimeout(Rule):
     client.messages.create(model=MODEL, max_tokens=1024, messages=messages)
     ```
 
+    ## Fix safety
+    The fix is unsafe (applied with `--unsafe-fixes`): it adds `timeout=` with `fix-timeout`
+    (600 s by default, the SDK's own default), or with the SDK's own estimate for the largest
+    non-streamed max_tokens sent through the client when that is longer. With a timeout of
+    its own the client no longer gets the SDK's refusal of very long non-streamed calls
+    (ANT102), and a lower `fix-timeout` makes slow requests fail sooner. Only the SDK's own
+    client classes get the fix.
+
+    ## Options
+    - `fix-timeout` (default 600.0): the seconds the fix writes.
+
     ## References
     - Anthropic Python SDK, "Timeouts": `timeout=` on the client, `with_options`, or per request.
     """
@@ -51,8 +62,12 @@ class ClientWithoutTimeout(Rule):
     name = "client-without-timeout"
     severity = Severity.WARNING
     summary = "An SDK client built without a timeout while a call through it sets none"
+    options = ("fix-timeout",)
+    fix_safety = "unsafe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
+        from auditor.fix.ant40x_timeout import add_timeout_fix
+
         first_call: dict[ClientConfig, SdkCall] = {}
         for call in model.sdk_calls:
             if model.call_timeout(call) is not None:
@@ -68,6 +83,7 @@ class ClientWithoutTimeout(Rule):
                 f"{config.class_name}() has no timeout and the call on line {model.line(call.node)} sets none: each "
                 f"attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default){_in_all(model.worst_case(call))}. "
                 f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
+                add_timeout_fix(model, config, self.settings.fix_timeout),
             )
 
 

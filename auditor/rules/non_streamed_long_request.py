@@ -43,6 +43,15 @@ class NonStreamedLongRequest(Rule):
         message = stream.get_final_message()
     ```
 
+    ## Fix safety
+    The fix is unsafe (applied with `--unsafe-fixes`): it rewrites a `messages.create` call
+    that is a whole statement (`x = ...`, `return ...`, `x = await ...`) into
+    `with ....stream(...) as stream:` and `stream.get_final_message()` (`async with` and
+    `await` for an awaited call), dropping `stream=False`. The result is the same message, but
+    errors now arrive as the stream reads, and a test double of `create` no longer applies.
+    A call inside a larger expression, through `with_raw_response`, `messages.parse` and
+    legacy `completions.create` have no fix.
+
     ## Options
     - `max-tokens-threshold` (default 4096).
     """
@@ -52,8 +61,11 @@ class NonStreamedLongRequest(Rule):
     severity = Severity.WARNING
     summary = "A non-streamed generation call with a large max_tokens"
     options = ("max-tokens-threshold",)
+    fix_safety = "unsafe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
+        from auditor.fix.ant10x_stream import stream_fix
+
         for call, tokens in model.non_streamed(self.settings.max_tokens_threshold):
             if model.refusal(call) is None:
-                yield Report(call.node, long_request(model, call, tokens, None))
+                yield Report(call.node, long_request(model, call, tokens, None), stream_fix(model, call))

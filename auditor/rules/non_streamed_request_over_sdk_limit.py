@@ -40,16 +40,27 @@ class NonStreamedRequestOverSdkLimit(Rule):
     with client.messages.stream(model=MODEL, max_tokens=32_000, messages=messages) as stream:
         message = stream.get_final_message()
     ```
+
+    ## Fix safety
+    The fix is unsafe (applied with `--unsafe-fixes`), and the same as ANT101's: a
+    `messages.create` statement becomes `with ....stream(...) as stream:` and
+    `stream.get_final_message()`, `stream=False` dropped. Errors then arrive as the stream
+    reads; a call inside a larger expression or through `with_raw_response` has no fix.
     """
 
     code = "ANT102"
     name = "non-streamed-request-over-sdk-limit"
     severity = Severity.ERROR
     summary = "A non-streamed call the SDK will refuse before sending (max_tokens too large)"
+    fix_safety = "unsafe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
+        from auditor.fix.ant10x_stream import stream_fix
+
         # The SDK's limit is far above any sensible threshold: look at every non-streamed call.
+        from auditor.fix.ant10x_stream import stream_fix
+
         for call, tokens in model.non_streamed(0):
             refused = model.refusal(call)
             if refused is not None:
-                yield Report(call.node, long_request(model, call, tokens, refused))
+                yield Report(call.node, long_request(model, call, tokens, refused), stream_fix(model, call))

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk.table import NON_TRANSIENT_ERRORS, exception_ancestors
+from auditor.sdk.table import non_transient_base
 
 if TYPE_CHECKING:
     from auditor.sdk.model import SdkModel
@@ -39,19 +39,29 @@ class RetryingNonTransientError(Rule):
     @retry(retry=retry_if_exception_type(anthropic.APIConnectionError))
     def ask(question): ...
     ```
+
+    ## Fix safety
+    The fix is safe: it removes the class from the tuple written in the retry itself (a
+    handler's `except (...)`, `retry_if_exception_type((...))`, backoff's or stamina's
+    exceptions), so those errors surface on the first attempt instead of after the retries.
+    There is no fix when the classes come from a name bound elsewhere, or when no transient
+    class would be left: dropping the retry altogether is for you to decide.
     """
 
     code = "ANT303"
     name = "retrying-non-transient-error"
     severity = Severity.ERROR
     summary = "A retry on errors that cannot succeed on a second try (400, 401, 403, 404, 422)"
+    fix_safety = "safe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
+        from auditor.fix.ant303_drop_non_transient import drop_class_fix
+
         for retry in model.retries:
             for caught in retry.retried_on or ():
                 if caught.kind != "sdk":
                     continue
-                base = next((name for name in exception_ancestors(caught.name) if name in NON_TRANSIENT_ERRORS), None)
+                base = non_transient_base(caught.name)
                 if base is None:
                     continue
                 yield Report(
@@ -60,4 +70,5 @@ class RetryingNonTransientError(Rule):
                     f"on every attempt (the retry on line {model.line(retry.node)}). Retry only "
                     "transient errors (RateLimitError, APIConnectionError, InternalServerError), "
                     "or let the SDK retry them",
+                    drop_class_fix(model, retry, caught),
                 )

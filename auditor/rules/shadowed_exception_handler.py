@@ -51,12 +51,19 @@ class ShadowedExceptionHandler(Rule):
     except anthropic.APIError:
         raise
     ```
+
+    ## Fix safety
+    The fix is safe: it moves the clause that can never run, with its comments, to just above
+    the earliest clause that shadows it. Only the exceptions that clause names change
+    handlers, to the one written for them; a clause shadowed only in part (one member of a
+    tuple) has no fix.
     """
 
     code = "ANT201"
     name = "shadowed-exception-handler"
     severity = Severity.ERROR
     summary = "An except clause that can never run: an earlier clause catches a superclass"
+    fix_safety = "safe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         for statement in model.tries:
@@ -67,11 +74,14 @@ class ShadowedExceptionHandler(Rule):
                 if model.unreachable(handler):
                     assert handler.type is not None  # a clause with an SDK member names something
                     clauses = list(dict.fromkeys(clause for _, (clause, _) in shadows))  # type: ignore[misc]
+                    from auditor.fix.ant201_move_handler import move_handler_fix
+
                     yield Report(
                         handler.type,
                         f"`except {model.code(handler.type)}` can never run: {_earlier(model, clauses)} "
                         f"{'catches' if len(clauses) == 1 else 'catch'} "
                         f"{'it' if len(shadows) == 1 else 'all of them'} first. Move the specific handler above the broad one",
+                        move_handler_fix(model, statement, handler),
                     )
                     continue
                 for member, by in shadows:

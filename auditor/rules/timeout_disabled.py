@@ -37,23 +37,40 @@ class TimeoutDisabled(Rule):
     client = anthropic.Anthropic(timeout=120.0)
     # and stream long generations: the timeout then bounds each pause, not the whole answer
     ```
+
+    ## Fix safety
+    The fix is unsafe (applied with `--unsafe-fixes`): it replaces a literal `timeout=None`
+    with `fix-timeout` (600 s by default), or with the SDK's own estimate for the largest
+    non-streamed max_tokens that runs with it when that is longer. A request that used to
+    wait longer than that now fails with a timeout. A None that comes from a constant, a
+    parameter's default or a timeout object is left alone: other code may rely on it.
+
+    ## Options
+    - `fix-timeout` (default 600.0): the seconds the fix writes.
     """
 
     code = "ANT402"
     name = "timeout-disabled"
     severity = Severity.ERROR
     summary = "A timeout set to None: the request can wait forever"
+    options = ("fix-timeout",)
+    fix_safety = "unsafe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
+        from auditor.fix.ant40x_timeout import replace_none_fix
+
+        seconds = self.settings.fix_timeout
         for config in model.client_configs:
             setting = model.client_timeout(config)
             if _disabled(setting) and model.written_here(config, setting):
                 where = "with_options()" if config.derived else f"{config.class_name}()"
-                yield Report(setting.node or config.node, _message(where, setting))
+                fix = replace_none_fix(model, setting, seconds, config=config)
+                yield Report(setting.node or config.node, _message(where, setting), fix)
         for call in model.sdk_calls:
             setting = model.call_timeout(call)
             if setting is not None and _disabled(setting):
-                yield Report(setting.node or call.node, _message(f"{call.operation}()", setting))
+                fix = replace_none_fix(model, setting, seconds, call=call)
+                yield Report(setting.node or call.node, _message(f"{call.operation}()", setting), fix)
 
 
 def _disabled(setting: Setting) -> bool:

@@ -156,6 +156,11 @@ def exception_ancestors(name: str) -> list[str]:
     return chain
 
 
+def non_transient_base(name: str) -> str | None:
+    """The non-transient error `name` is or derives from (`BadRequestError`...), if any."""
+    return next((base for base in exception_ancestors(name) if base in NON_TRANSIENT_ERRORS), None)
+
+
 def canonical_exception(name: str) -> str:
     return EXCEPTION_ALIASES.get(name, name)
 
