@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -34,7 +35,7 @@ class Candidate:
 
 
 @lru_cache(maxsize=None)
-def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
@@ -61,9 +62,9 @@ class _GitIgnores:
     """The .gitignore files met on the way down, each applying to its own directory."""
 
     def __init__(self) -> None:
-        self._specs: dict[str, pathspec.PathSpec | None] = {}
+        self._specs: dict[str, pathspec.PathSpec[Any] | None] = {}
 
-    def spec_for(self, directory: str) -> pathspec.PathSpec | None:
+    def spec_for(self, directory: str) -> pathspec.PathSpec[Any] | None:
         if directory not in self._specs:
             spec = None
             try:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.config import Settings
 from auditor.files import UnreadableFile, read_regular_file
-from auditor.findings import Finding, Severity, Span
+from auditor.findings import Finding, Fix, Severity, Span
 from auditor.notebook import Notebook, NotebookError, is_notebook, read_notebook
 from auditor.rule import Rule, all_rules
 from auditor.suppression import Suppressions, parse_suppressions
@@ -349,7 +349,7 @@ def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Itera
             result.errors.append(f"{rule_class.code} crashed on {result.path}: {type(error).__name__}: {detail}")
 
 
-def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: str, fix: object) -> Finding:
+def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: str, fix: Fix | None) -> Finding:
     position = model.position(node)
     span = Span(position.start.line, position.start.column + 1, position.end.line, position.end.column + 1)
     return Finding(
@@ -359,7 +359,7 @@ def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: s
         message,
         model.path,
         span,
-        fix,  # type: ignore[arg-type]
+        fix,
         context=finding_context(model, node),
     )
 

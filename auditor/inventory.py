@@ -225,13 +225,17 @@ def _error(finding: Finding) -> dict[str, Any]:
     return row
 
 
-def _sort_key(sort: str) -> Any:
-    location = lambda row: (row["path"], row.get("cell", 0), row["line"], row["column"])  # noqa: E731
-    if sort == "time":
-        return lambda row: (-_rank(row["wall_time"]), *location(row))
-    if sort == "requests":
-        return lambda row: (-_rank(row["requests"]), *location(row))
-    return location
+def _sort_key(sort: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    def location(row: dict[str, Any]) -> tuple[Any, ...]:
+        return (row["path"], row.get("cell", 0), row["line"], row["column"])
+
+    def by_time(row: dict[str, Any]) -> tuple[Any, ...]:
+        return (-_rank(row["wall_time"]), *location(row))
+
+    def by_requests(row: dict[str, Any]) -> tuple[Any, ...]:
+        return (-_rank(row["requests"]), *location(row))
+
+    return {"time": by_time, "requests": by_requests}.get(sort, location)
 
 
 def _rank(figure: dict[str, Any]) -> float:
@@ -255,11 +259,15 @@ def summarize(clients: list[dict[str, Any]], calls: list[dict[str, Any]]) -> dic
         return "default" if timeout["source"] == "SDK default" else "set"  # str(SDK_DEFAULT)
 
     kinds = [timeout_kind(row) for row in calls]
-    top = lambda key: [  # noqa: E731
-        {"path": row["path"], **_cell(row), "line": row["line"], "operation": row["operation"], key: row[key]}
-        for row in sorted(calls, key=lambda r: (-_rank(r[key]), r["path"], r.get("cell", 0), r["line"]))
-        if row[key]["unbounded"] or row[key]["value"] is not None
-    ][:5]
+
+    def top(key: str) -> list[dict[str, Any]]:
+        """The five calls with the largest figure, unbounded first."""
+        return [
+            {"path": row["path"], **_cell(row), "line": row["line"], "operation": row["operation"], key: row[key]}
+            for row in sorted(calls, key=lambda r: (-_rank(r[key]), r["path"], r.get("cell", 0), r["line"]))
+            if row[key]["unbounded"] or row[key]["value"] is not None
+        ][:5]
+
     return {
         "clients": len(clients),
         "calls": len(calls),

@@ -585,8 +585,9 @@ def describe(kind: str, report: Report, *, detail: str, **fields: Any) -> Failur
 def _request_id_of(error: Exception) -> str | None:
     """The `request-id` of the response behind an error, when there was one (quote it to support)."""
     request_id = getattr(error, "request_id", None)
-    if request_id is None and getattr(error, "response", None) is not None:
-        request_id = error.response.headers.get("request-id")  # type: ignore[attr-defined]
+    headers = getattr(getattr(error, "response", None), "headers", None)
+    if request_id is None and headers is not None:
+        request_id = headers.get("request-id")
     return request_id if isinstance(request_id, str) else None
 
 

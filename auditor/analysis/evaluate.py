@@ -79,8 +79,9 @@ class Evaluator:
             return Unknown("bytes")
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             inner = self.evaluate(expr.expression, depth + 1)
-            if isinstance(inner, Known) and is_number(inner.value):
-                return Known(-inner.value, inner.source, inner.certain, expr)  # type: ignore[operator]
+            number = inner.value if isinstance(inner, Known) else None
+            if isinstance(inner, Known) and is_number(number):
+                return Known(-number, inner.source, inner.certain, expr)
             return Unknown("not a number")
         if isinstance(expr, cst.BinaryOperation):
             return self._evaluate_binary(expr, depth)
@@ -137,23 +138,23 @@ class Evaluator:
         right = self.evaluate(expr.right, depth + 1)
         if not (isinstance(left, Known) and isinstance(right, Known)):
             return Unknown("an operand is not a constant")
-        if not (is_number(left.value) and is_number(right.value)):
-            return Unknown("not arithmetic on numbers")
         a, b = left.value, right.value
+        if not (is_number(a) and is_number(b)):
+            return Unknown("not arithmetic on numbers")
         op = expr.operator
         try:
             if isinstance(op, cst.Add):
-                value = a + b  # type: ignore[operator]
+                value: int | float = a + b
             elif isinstance(op, cst.Subtract):
-                value = a - b  # type: ignore[operator]
+                value = a - b
             elif isinstance(op, cst.Multiply):
-                value = a * b  # type: ignore[operator]
+                value = a * b
             elif isinstance(op, cst.Divide):
-                value = a / b  # type: ignore[operator]
+                value = a / b
             elif isinstance(op, cst.FloorDivide):
-                value = a // b  # type: ignore[operator]
-            elif isinstance(op, cst.Power) and abs(b) < 64:  # type: ignore[arg-type]
-                value = a**b  # type: ignore[operator]
+                value = a // b
+            elif isinstance(op, cst.Power) and abs(b) < 64:
+                value = a**b
             elif isinstance(op, cst.LeftShift) and isinstance(a, int) and isinstance(b, int) and 0 <= b < 64:
                 value = a << b
             else:

@@ -101,8 +101,8 @@ class ModuleFacts:
         if scope.kind == "function" and scope.self_name == expr.value.value and scope.owner:
             return scope.owner
         bindings = self.lookup(expr.value.value, scope)
-        if len(bindings) == 1 and bindings[0].kind == "class":
-            return self.classes.get(bindings[0].node)  # type: ignore[arg-type]
+        if len(bindings) == 1 and bindings[0].kind == "class" and isinstance(bindings[0].node, cst.ClassDef):
+            return self.classes.get(bindings[0].node)
         return None
 
     def class_attribute(self, info: ClassInfo, attr: str, depth: int = 0) -> list[Binding]:
@@ -127,8 +127,8 @@ class ModuleFacts:
         for arg in info.node.bases:
             if isinstance(arg.value, cst.Name):
                 for binding in self.lookup(arg.value.value, info.scope.parent or self.module_scope):
-                    if binding.kind == "class" and binding.node in self.classes:
-                        bases.append(self.classes[binding.node])  # type: ignore[index]
+                    if binding.kind == "class" and isinstance(binding.node, cst.ClassDef) and binding.node in self.classes:
+                        bases.append(self.classes[binding.node])
         return bases
 
     def returns(self, function: cst.FunctionDef) -> list[cst.Return]:

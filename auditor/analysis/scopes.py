@@ -5,7 +5,8 @@ Python's recursion limit here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 import libcst as cst
 
@@ -176,7 +177,7 @@ class Collector:
                 )
             elif self._self_attribute(node.target):
                 self._bind_attribute(
-                    node.target,  # type: ignore[arg-type]
+                    node.target,
                     Binding("annotation", self.scope, node, annotation=node.annotation.annotation),
                 )
             return
@@ -238,7 +239,7 @@ class Collector:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _self_attribute(self, target: cst.BaseExpression) -> bool:
+    def _self_attribute(self, target: cst.BaseExpression) -> TypeGuard[cst.Attribute]:
         scope = self.scope
         return (
             isinstance(target, cst.Attribute)
@@ -275,7 +276,7 @@ class Collector:
         elif self._self_attribute(target):
             binding_kind = kind if value is not None else "unknown"
             self._bind_attribute(
-                target,  # type: ignore[arg-type]
+                target,
                 Binding(binding_kind, self.scope, node, value=value, annotation=annotation),
             )
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
@@ -286,7 +287,7 @@ class Collector:
             writes.append((key, value if value is not None else cst.Name("__unknown__")))
 
 
-VISIT = {
+VISIT: dict[type[cst.CSTNode], Callable[[Collector, Any], None]] = {
     cst.Module: Collector.visit_module,
     cst.ClassDef: Collector.visit_class,
     cst.FunctionDef: Collector.visit_function,

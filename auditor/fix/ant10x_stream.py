@@ -37,7 +37,7 @@ def stream_fix(model: SdkModel, call: SdkCall) -> Fix | None:
         return None  # `with_raw_response.create` and other shapes
     parent = model.parents.get(node)
     awaited = isinstance(parent, cst.Await)
-    value: cst.BaseExpression = parent if awaited else node  # type: ignore[assignment]
+    value: cst.BaseExpression = parent if isinstance(parent, cst.Await) else node
     statement = model.parents.get(value)
     if statement is None or not _statement_of(statement, value) or not _own_line(model, statement):
         return None
@@ -85,17 +85,19 @@ def _own_line(model: SdkModel, statement: cst.CSTNode) -> bool:
 def _without_stream(model: SdkModel, call: SdkCall) -> list[cst.Arg] | None:
     """The arguments without `stream=`; None when `stream` may come from a `**dict`, or a
     comment would be lost."""
+    import libcst as cst
+
     args: list[cst.CSTNode] = list(call.node.args)
     direct = [arg for arg in call.node.args if arg.keyword is not None and arg.keyword.value == "stream"]
     if len(direct) != len(call.arguments.expressions("stream")):
         return None
     for arg in direct:
         index = next(i for i, a in enumerate(args) if a is arg)
-        kept = without_item(args, index)  # type: ignore[arg-type]
+        kept = without_item([a for a in args if isinstance(a, cst.Arg)], index)
         if kept is None:
             return None
         args = kept
-    return args  # type: ignore[return-value]
+    return [a for a in args if isinstance(a, cst.Arg)]
 
 
 def _free_name(model: SdkModel) -> str | None:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from auditor.findings import Finding
+from auditor.findings import Edit, Finding
 from auditor.fix.edits import OffsetMap, apply_edits, offsets_overlap, span_offsets
 
 # Enough for fixes that enable one another (a handler moved twice); a loop stops here.
@@ -48,7 +48,7 @@ def fix_source(source: str, check: Callable[[str], list[Finding]], choose: Choos
             break
         where = ", ".join(f"{f.code} at line {f.span.line}" for f in chosen)
         try:
-            new_text = apply_edits(text, [edit for f in chosen for edit in f.fix.edits])  # type: ignore[union-attr]
+            new_text = apply_edits(text, [edit for f in chosen for edit in _edits(f)])
         except ValueError as error:
             return _refused(source, current, f"the fixes ({where}) cannot be applied: {error}")
         if compiled is None:
@@ -74,7 +74,7 @@ def _still_reported(text: str, new_text: str, current: list[Finding], chosen: li
     rewrote (their edits and their findings' spans), its findings must drop by the number
     fixed. A finding elsewhere is another one: a fix may change how other code is judged (a
     client given a timeout moves a call from ANT102 to ANT101)."""
-    mapping = OffsetMap(text, [edit for f in chosen for edit in f.fix.edits])  # type: ignore[union-attr]
+    mapping = OffsetMap(text, [edit for f in chosen for edit in _edits(f)])
     for code in sorted({f.code for f in chosen}):
         fixed = [f for f in chosen if f.code == code]
         zones = [_zone(text, f) for f in fixed]
@@ -87,7 +87,7 @@ def _still_reported(text: str, new_text: str, current: list[Finding], chosen: li
 
 
 def _zone(text: str, finding: Finding) -> tuple[int, int]:
-    edges = [span_offsets(text, finding.span)] + [span_offsets(text, e.span) for e in finding.fix.edits]  # type: ignore[union-attr]
+    edges = [span_offsets(text, finding.span)] + [span_offsets(text, e.span) for e in _edits(finding)]
     return min(a for a, _ in edges), max(b for _, b in edges)
 
 
@@ -102,11 +102,15 @@ def _refused(source: str, findings: list[Finding], why: str) -> FixedSource:
 def _non_overlapping(findings: list[Finding]) -> list[Finding]:
     """The fixes of one round, in source order, skipping any that touch a chosen one's text."""
     chosen: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: (min(e.span for e in f.fix.edits), f.code)):  # type: ignore[union-attr]
-        edits = finding.fix.edits  # type: ignore[union-attr]
-        if not any(offsets_overlap(edits, other.fix.edits) for other in chosen):  # type: ignore[union-attr]
+    for finding in sorted(findings, key=lambda f: (min(e.span for e in _edits(f)), f.code)):
+        edits = _edits(finding)
+        if not any(offsets_overlap(edits, _edits(other)) for other in chosen):
             chosen.append(finding)
     return chosen
+
+
+def _edits(finding: Finding) -> tuple[Edit, ...]:
+    return finding.fix.edits if finding.fix is not None else ()
 
 
 def _compiles(text: str) -> bool:

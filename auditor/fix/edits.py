@@ -157,7 +157,8 @@ def replace_node(model: SdkModel, node: cst.CSTNode, new: cst.CSTNode, whole: bo
     line = _first_line(model, top)
     if not _is_at(source_of(model.module), line, old_code):  # never expected: then the whole module
         changed = model.module.deep_replace(node, new)
-        old_code, new_code, line = source_of(model.module), changed.code, 1  # type: ignore[attr-defined]
+        assert isinstance(changed, cst.Module)
+        old_code, new_code, line = source_of(model.module), changed.code, 1
     if not whole:
         return replace_text(line, 1, old_code, new_code)
     first, last = (getattr(node, "lpar", None) or [node])[0], (getattr(node, "rpar", None) or [node])[-1]

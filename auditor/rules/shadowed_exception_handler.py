@@ -73,7 +73,7 @@ class ShadowedExceptionHandler(Rule):
                     continue
                 if model.unreachable(handler):
                     assert handler.type is not None  # a clause with an SDK member names something
-                    clauses = list(dict.fromkeys(clause for _, (clause, _) in shadows))  # type: ignore[misc]
+                    clauses = list(dict.fromkeys(by[0] for _, by in shadows if by is not None))
                     from auditor.fix.ant201_move_handler import move_handler_fix
 
                     yield Report(

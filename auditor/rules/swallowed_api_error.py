@@ -71,10 +71,7 @@ def _does_nothing(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     import libcst as cst
 
     body = handler.body
-    if not isinstance(body, cst.IndentedBlock):
-        statements = [body]
-    else:
-        statements = list(body.body)
+    statements: list[cst.BaseStatement | cst.BaseSuite] = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
     for statement in statements:
         if not isinstance(statement, cst.SimpleStatementLine):
             return False

@@ -67,8 +67,9 @@ class TimeoutDisabled(Rule):
                 fix = replace_none_fix(model, setting, seconds, config=config)
                 yield Report(setting.node or config.node, _message(where, setting), fix)
         for call in model.sdk_calls:
-            setting = model.call_timeout(call)
-            if setting is not None and _disabled(setting):
+            own = model.call_timeout(call)
+            if own is not None and _disabled(own):
+                setting = own
                 fix = replace_none_fix(model, setting, seconds, call=call)
                 yield Report(setting.node or call.node, _message(f"{call.operation}()", setting), fix)
 

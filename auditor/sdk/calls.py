@@ -29,7 +29,8 @@ class Calls:
 
     @cached_property
     def _generation_calls(self) -> tuple[list[SdkCall], list[SdkCall]]:
-        resolved, unresolved = [], []
+        resolved: list[SdkCall] = []
+        unresolved: list[SdkCall] = []
         imports_sdk = self._imports_sdk()
         for call in self.facts.calls:
             sdk_call = self._as_sdk_call(call, imports_sdk)

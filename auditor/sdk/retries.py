@@ -8,8 +8,8 @@ which errors". It is computed here once per module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
@@ -31,13 +31,14 @@ RETRY_DECORATORS = {
 RETRY_ITERATORS = {"tenacity.Retrying": "tenacity", "tenacity.AsyncRetrying": "tenacity"}
 STAMINA_DEFAULT_ATTEMPTS = 10
 
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def find_retries(model: SdkModel) -> list[Retry]:
     """Only loops and functions that contain an SDK call site can retry one."""
-    loops: dict[cst.CSTNode, None] = {}  # ordered sets
-    functions: dict[cst.CSTNode, None] = {}
+    loops: dict[cst.For | cst.While, None] = {}  # ordered sets
+    functions: dict[cst.FunctionDef, None] = {}
     for site in model.call_sites_anywhere():
         for ancestor in model.ancestors(site.node):
             if isinstance(ancestor, (cst.For, cst.While)):
@@ -47,12 +48,12 @@ def find_retries(model: SdkModel) -> list[Retry]:
                 break
     found: list[Retry] = []
     for loop in loops:
-        retry = _iterator_retry(model, loop) or _loop_retry(model, loop)  # type: ignore[arg-type]
+        retry = _iterator_retry(model, loop) or _loop_retry(model, loop)
         if retry is not None:
             found.append(retry)
     for function in functions:
-        found.extend(_recursion_retries(model, function))  # type: ignore[arg-type]
-        found.extend(_decorator_retries(model, function))  # type: ignore[arg-type]
+        found.extend(_recursion_retries(model, function))
+        found.extend(_decorator_retries(model, function))
     return found
 
 
@@ -76,7 +77,7 @@ def _loop_retry(model: SdkModel, loop: cst.For | cst.While) -> Retry | None:
     return None
 
 
-def _own_statements(node: cst.CSTNode, kind: type[cst.CSTNode] | tuple[type[cst.CSTNode], ...]) -> Iterator[cst.CSTNode]:
+def _own_statements(node: cst.CSTNode, kind: type[_Node] | tuple[type[_Node], ...]) -> Iterator[_Node]:
     """Nodes of `kind` inside `node`, not inside nested loops, functions or classes."""
     return (n for n in own_nodes(node, (cst.For, cst.While)) if isinstance(n, kind))
 
@@ -99,14 +100,14 @@ def _success_leaves(model: SdkModel, loop: cst.For | cst.While, statement: cst.T
     """A break/return after the call (in the try body, its else, or after the try in the
     loop body), or a `while not done` flag set on success."""
     for part in (statement.body, statement.orelse):
-        if part is not None and any(True for _ in _own_statements(part, (cst.Break, cst.Return))):  
+        if part is not None and any(True for _ in _own_statements(part, (cst.Break, cst.Return))):
             return True
     body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else []
     after = False
     for item in body:
         if item is statement:
             after = True
-        elif after and any(True for _ in _own_statements(item, (cst.Break, cst.Return))):  
+        elif after and any(True for _ in _own_statements(item, (cst.Break, cst.Return))):
             return True
         elif after and isinstance(item, cst.SimpleStatementLine):
             if any(isinstance(small, (cst.Break, cst.Return)) for small in item.body):
@@ -128,7 +129,7 @@ def _negated_flag(test: cst.BaseExpression) -> str | None:
 
 def _assigns(node: cst.CSTNode, name: str) -> bool:
     for assign in _own_statements(node, cst.Assign):
-        for target in assign.targets:  # type: ignore[attr-defined]
+        for target in assign.targets:
             if isinstance(target.target, cst.Name) and target.target.value == name:
                 return True
     return False
@@ -155,21 +156,25 @@ def _request_varies(model: SdkModel, loop: cst.For | cst.While, sites: list[Call
         elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
             varying.add(node.target.value)
         elif isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, cst.Assign) else [node]
+            targets: Sequence[cst.AssignTarget | cst.AnnAssign] = node.targets if isinstance(node, cst.Assign) else [node]
             for target in targets:
                 if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
                     varying.add(target.target.value.value)  # `params["model"] = ...`
-            names = {n.value for t in targets for n in _names(t.target) if isinstance(t.target, (cst.Name, cst.Tuple, cst.List))}
-            assignments.append((names, {n.value for n in _names(node.value)}))
+            bound = {n.value for t in targets for n in _names(t.target) if isinstance(t.target, (cst.Name, cst.Tuple, cst.List))}
+            assignments.append((bound, {n.value for n in _names(node.value)}))
     changed = True
     while changed:
         changed = False
-        for targets, used in assignments:
-            if used & varying and not targets <= varying:
-                varying |= targets
+        for names, used in assignments:
+            if used & varying and not names <= varying:
+                varying |= names
                 changed = True
     fed = {n.value for site in sites for arg in site.node.args for n in _names(arg.value)}
     return bool(fed & varying)
+
+
+def _is_name(expr: cst.BaseExpression | None, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
 
 
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
@@ -190,12 +195,12 @@ def _loop_bound(model: SdkModel, loop: cst.For | cst.While) -> tuple[int | None,
                 return None, True
             if name == "builtins.range":
                 values = [model.evaluate(arg.value) for arg in loop.iter.args]
-                if all(isinstance(v, Known) and isinstance(v.value, int) for v in values):
-                    numbers = [v.value for v in values]  # type: ignore[union-attr]
+                numbers = [v.value for v in values if isinstance(v, Known) and isinstance(v.value, int)]
+                if len(numbers) == len(values):
                     if len(numbers) == 1:
-                        return max(numbers[0], 0), False  # type: ignore[arg-type]
+                        return max(numbers[0], 0), False
                     if len(numbers) == 2:
-                        return max(numbers[1] - numbers[0], 0), False  # type: ignore[operator]
+                        return max(numbers[1] - numbers[0], 0), False
         return None, False
     test = loop.test
     constant = model.evaluate(test)
@@ -220,10 +225,12 @@ def _initial_value(model: SdkModel, name: cst.Name) -> int | None:
     counters = [b for b in bindings if isinstance(b.node, cst.AugAssign)]
     if len(starts) != 1 or len(counters) != 1 or len(bindings) != 2:
         return None
-    step = counters[0].node
-    if not (isinstance(step.operator, cst.AddAssign) and isinstance(step.value, cst.Integer) and step.value.value == "1"):  # type: ignore[attr-defined]
+    step, start = counters[0].node, starts[0].value
+    if not isinstance(step, cst.AugAssign) or start is None:
         return None
-    value = model.evaluate(starts[0].value)  # type: ignore[arg-type]
+    if not (isinstance(step.operator, cst.AddAssign) and isinstance(step.value, cst.Integer) and step.value.value == "1"):
+        return None
+    value = model.evaluate(start)
     return value.value if isinstance(value, Known) and isinstance(value.value, int) else None
 
 
@@ -236,7 +243,7 @@ def _recursion_retries(model: SdkModel, function: cst.FunctionDef) -> Iterator[R
         sites = model.call_sites(statement.body)
         if not sites:
             continue
-        for handler in statement.handlers:  # type: ignore[attr-defined]
+        for handler in statement.handlers:
             if not _catches_call_errors(model, handler):
                 continue
             for call in model.calls_inside(handler):
@@ -261,7 +268,7 @@ def _resends(model: SdkModel, function: cst.FunctionDef, call: cst.Call, sites: 
         elif index < len(params):
             passed[params[index]] = arg.value
     used = {n.value for site in sites for arg in site.node.args for n in _names(arg.value)} & set(params)
-    return all(isinstance(passed.get(name), cst.Name) and passed[name].value == name for name in used)  # type: ignore[union-attr]
+    return all(_is_name(passed.get(name), name) for name in used)
 
 
 # -- decorators and tenacity iterators ------------------------------------------------------------
@@ -300,8 +307,8 @@ def _is_local_retry_decorator(model: SdkModel, decorator: cst.FunctionDef) -> bo
         if decorator not in model.ancestors(loop):
             continue
         for statement in _own_statements(loop.body, cst.Try):
-            calls = [c for c in model.calls_inside(statement.body) if isinstance(c.func, cst.Name)]
-            wraps = [c for c in calls if _is_parameter(model, c.func)]  # type: ignore[arg-type]
+            names = [c.func for c in model.calls_inside(statement.body) if isinstance(c.func, cst.Name)]
+            wraps = [name for name in names if _is_parameter(model, name)]
             handlers = [h for h in statement.handlers if _catches_call_errors(model, h) and _goes_round(h)]
             if wraps and handlers:
                 return True

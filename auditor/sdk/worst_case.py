@@ -73,11 +73,14 @@ def worst_case(model: SdkModel, call: SdkCall) -> WorstCase:
     for retry in retries:
         multiplier = None if retry.attempts is None or multiplier is None else multiplier * retry.attempts
     unbounded = any(r.unbounded for r in retries)
-    pieces = {"timeout": timeout, "sdk_attempts": sdk_attempts, "retry_attempts": multiplier}
+
+    def case(requests: int | None, requests_unbounded: bool, requests_reason: str, seconds: float | None, seconds_unbounded: bool, seconds_reason: str, refused: bool = False) -> WorstCase:
+        return WorstCase(requests, requests_unbounded, requests_reason, seconds, seconds_unbounded, seconds_reason, refused, timeout, sdk_attempts, multiplier)
+
     found = refusal(model, call)
     if found is not None and found.tokens.certain:
         reason = "the SDK refuses the call before sending"
-        return WorstCase(0, False, reason, 0.0, False, reason, True, **pieces)
+        return case(0, False, reason, 0.0, False, reason, refused=True)
     if unbounded:
         requests: int | None = None
         why = "an enclosing retry has no bound"
@@ -88,17 +91,17 @@ def worst_case(model: SdkModel, call: SdkCall) -> WorstCase:
         requests, why = sdk_attempts * multiplier, ""
     streamed = model.streamed(call)
     if streamed:
-        return WorstCase(requests, unbounded, why, None, False, "streamed: the timeout bounds each pause, not the whole answer", **pieces)
+        return case(requests, unbounded, why, None, False, "streamed: the timeout bounds each pause, not the whole answer")
     if timeout.known and timeout.value is None:
-        return WorstCase(requests, unbounded, why, None, True, "no timeout: a request can block forever", **pieces)
+        return case(requests, unbounded, why, None, True, "no timeout: a request can block forever")
     if unbounded:
-        return WorstCase(requests, True, why, None, True, why, **pieces)
+        return case(requests, True, why, None, True, why)
     if streamed is None:
-        return WorstCase(requests, unbounded, why, None, False, "whether the call streams is not known", **pieces)
+        return case(requests, unbounded, why, None, False, "whether the call streams is not known")
     if not timeout.known or not isinstance(timeout.value, float) or sdk_attempts is None or multiplier is None:
         reason = "the timeout is not known" if not timeout.known else why
-        return WorstCase(requests, unbounded, why, None, False, reason, **pieces)
-    return WorstCase(requests, False, "", attempts_budget(timeout.value, sdk_attempts, multiplier), False, "", **pieces)
+        return case(requests, unbounded, why, None, False, reason)
+    return case(requests, False, "", attempts_budget(timeout.value, sdk_attempts, multiplier), False, "")
 
 
 def client_budget(timeout: Setting, max_retries: Setting) -> float | None:
