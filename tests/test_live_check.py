@@ -24,7 +24,8 @@ from urllib.parse import quote
 import pytest
 from click.testing import CliRunner, Result
 
-from auditor.live import EXIT_CONFIG, EXIT_PASS, EXIT_REFUSED, EXIT_TRANSIENT, live_check
+from auditor.live import live_check
+from auditor.live_report import EXIT_CONFIG, EXIT_PASS, EXIT_REFUSED, EXIT_TRANSIENT
 from auditor.redact import Scrubber, scrubbed_logging
 from loopback_api import (
     DEFAULT_TEXT,

@@ -58,7 +58,6 @@ class NonStreamedRequestOverSdkLimit(Rule):
         from auditor.fix.ant10x_stream import stream_fix
 
         # The SDK's limit is far above any sensible threshold: look at every non-streamed call.
-        from auditor.fix.ant10x_stream import stream_fix
 
         for call, tokens in model.non_streamed(0):
             refused = model.refusal(call)

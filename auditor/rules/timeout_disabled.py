@@ -8,7 +8,7 @@ from auditor.rule import Report, Rule
 from auditor.rules.wording import origin
 
 if TYPE_CHECKING:
-    from auditor.sdk.facts import ClientConfig, Setting
+    from auditor.sdk.facts import Setting
     from auditor.sdk.model import SdkModel
 
 

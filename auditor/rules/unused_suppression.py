@@ -25,6 +25,16 @@ class UnusedSuppression(Rule):
     A stale suppression hides the next real finding on that line; a misspelt one suppresses
     nothing while looking as if it did.
 
+    ## Example
+    ```python
+    client = anthropic.Anthropic(timeout=30)  # noqa: ANT402
+    ```
+
+    Use instead:
+    ```python
+    client = anthropic.Anthropic(timeout=30)
+    ```
+
     ## Options
     - `report-unused-ignores` (default false), or the `--report-unused-ignores` flag.
     """
