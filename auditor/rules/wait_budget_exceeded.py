@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
 from auditor.rules.wording import attempts_wait, format_seconds
-from auditor.sdk.worst_case import client_budget
 
 if TYPE_CHECKING:
     from auditor.sdk.facts import Setting
@@ -53,6 +52,8 @@ class WaitBudgetExceeded(Rule):
     options = ("max-total-wait",)
 
     def check(self, model: SdkModel) -> Iterator[Report]:
+        from auditor.sdk.worst_case import client_budget
+
         budget = self.settings.max_total_wait
         if budget is None:
             return

@@ -5,13 +5,15 @@ each call's worst case."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import libcst as cst
-
-from auditor.analysis.evaluate import Arguments
 from auditor.analysis.values import Source
 from auditor.sdk import table
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from auditor.analysis.evaluate import Arguments
 
 
 @dataclass(frozen=True)
