@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import libcst as cst
 
-from auditor.analysis.infer import Inference
+from auditor.analysis.infer import ClassRef, FunctionRef, Inference, Instance
 from auditor.analysis.module import ModuleFacts
 from auditor.analysis.scopes import Binding
 from auditor.analysis.values import ABSENT, LITERAL, Known, Source, Unknown, is_number
@@ -59,6 +60,7 @@ class Evaluator:
     def __init__(self, facts: ModuleFacts, inference: Inference) -> None:
         self.facts = facts
         self.inference = inference
+        self._building: set[cst.FunctionDef] = set()
 
     def evaluate(self, expr: cst.BaseExpression, depth: int = 0) -> Known | Unknown:
         """The constant value of an expression, with where it came from, or Unknown."""
@@ -86,11 +88,7 @@ class Evaluator:
         if isinstance(expr, cst.BinaryOperation):
             return self._evaluate_binary(expr, depth)
         if isinstance(expr, cst.Attribute):
-            owner = self.facts.attribute_owner(expr)
-            if owner is not None:
-                bindings = self.facts.class_attribute(owner, expr.attr.value)
-                return self._evaluate_bindings(bindings, self.facts.code(expr), depth)
-            return Unknown(f"{self.facts.code(expr)} is not a constant of this module")
+            return self._evaluate_attribute(expr, depth)
         if isinstance(expr, cst.Call):
             return self._evaluate_call(expr, depth)
         return Unknown("not a constant")
@@ -103,6 +101,10 @@ class Evaluator:
             if param.value is None:
                 return Unknown(f"parameter {expr.value} has no default")
             function = self.facts.enclosing_function(param.node)
+            if function is not None and self._callers_override(function, param.node):
+                # A private helper whose callers here pass their own value: the default is not
+                # what runs (and nothing outside is meant to call it).
+                return Unknown(f"the callers of {function.name.value}() pass {expr.value}")
             if function is not None and self.facts.tests_name(function, expr.value):
                 # `if timeout is not None: ...`, `x if timeout else y`, `assert timeout`: the code
                 # looks at the value before using it, so the default proves nothing here.
@@ -113,6 +115,31 @@ class Evaluator:
                 return Known(default.value, source, False, param.value)
             return default
         return self._evaluate_bindings(bindings, expr.value, depth)
+
+    def _evaluate_attribute(self, expr: cst.Attribute, depth: int) -> Known | Unknown:
+        """`self.x`, `cls.x`, `Config.x`, `config.x` on an instance of a class of this module.
+        A class-level value is a default anyone can override (an instance, a subclass, a
+        constructor argument): it is a "may be", named as the default of its field."""
+        attr = expr.attr.value
+        owner = self.facts.attribute_owner(expr)
+        if owner is None:
+            base = self.inference.infer(expr.value)
+            if not isinstance(base, (Instance, ClassRef)):
+                return Unknown(f"{self.facts.code(expr)} is not a constant of this module")
+            owner = base.info
+            if isinstance(base, Instance) and base.call is not None:
+                passed = [a.value for a in base.call.args if a.keyword is not None and a.keyword.value == attr]
+                if passed:
+                    return self.evaluate(passed[0], depth + 1)
+                if any(a.keyword is None for a in base.call.args):
+                    return Unknown(f"{attr} may be passed positionally to {owner.node.name.value}()")
+        bindings = self.facts.class_attribute(owner, attr)
+        value = self._evaluate_bindings(bindings, self.facts.code(expr), depth)
+        if not isinstance(value, Known) or bindings[0].scope.kind != "class":
+            return value
+        kind: Literal["field-default", "class-attribute"] = "field-default" if bindings[0].annotation is not None else "class-attribute"
+        line = functools.partial(self.facts.line, bindings[0].node)
+        return Known(value.value, Source(kind, attr, owner.node.name.value, line=line), False, value.node)
 
     def _evaluate_bindings(self, bindings: Sequence[Binding], name: str, depth: int) -> Known | Unknown:
         """A name is a constant when it is bound exactly once, to a constant expression."""
@@ -203,8 +230,18 @@ class Evaluator:
                     keywords.setdefault(key, []).append(value)
         return Arguments(self, call, keywords, complete)
 
+    def _callers_override(self, function: cst.FunctionDef, param: cst.CSTNode) -> bool:
+        if not function.name.value.startswith("_") or function.name.value.startswith("__") or not isinstance(param, cst.Param):
+            return False
+        callers = self.inference.callers(param)
+        return bool(callers) and all(self.facts.passes(call, bound, param) for call, bound in callers)
+
     def _dict_items(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
-        """The items of a dict literal (or a local name bound once to one, plus its item writes)."""
+        """The items of a dict literal, of a local name bound once to one (plus its item
+        writes), or of what a function of this module returns (`**self._request(...)`)."""
+        if isinstance(expr, cst.Call):
+            target = self.inference.infer(expr.func)
+            return self._returned_items(target.node) if isinstance(target, FunctionRef) else None
         writes: list[tuple[cst.BaseExpression | None, cst.BaseExpression]] = []
         if isinstance(expr, cst.Name):
             scope = self.facts.scope_of(expr)
@@ -224,6 +261,23 @@ class Evaluator:
             else:
                 complete = False
         return items, complete
+
+    def _returned_items(self, function: cst.FunctionDef) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
+        """A helper that builds keyword arguments: every `return` gives the same keys (else
+        which keys are passed depends on the path, and nothing is proved)."""
+        if function in self._building:
+            return None
+        self._building.add(function)
+        try:
+            found = [self._dict_items(node.value) if node.value is not None else None for node in self.facts.returns(function)]
+        finally:
+            self._building.discard(function)
+        if not found or any(items is None for items in found):
+            return None
+        results = [items for items in found if items is not None]
+        if len({frozenset(key for key, _ in items) for items, _ in results}) != 1:
+            return None
+        return [item for items, _ in results for item in items], all(complete for _, complete in results)
 
     def _literal_dict(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
         items: list[tuple[str, cst.BaseExpression]] = []

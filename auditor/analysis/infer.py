@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from auditor.analysis.module import ModuleFacts
-from auditor.analysis.scopes import Binding
+from auditor.analysis.scopes import Binding, ClassInfo
+from auditor.analysis.tree import all_params
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,22 @@ class TupleValue:
     items: tuple[cst.BaseExpression, ...]
 
 
-# QName, FunctionRef, TupleValue, or a value a subclass adds.
+@dataclass(frozen=True)
+class ClassRef:
+    """A class of this module."""
+
+    info: ClassInfo
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An instance of a class of this module: built by `call` (None: an annotation promises it)."""
+
+    info: ClassInfo
+    call: cst.Call | None
+
+
+# QName, FunctionRef, TupleValue, ClassRef, Instance, or a value a subclass adds.
 Value = object
 
 
@@ -130,18 +146,57 @@ class Inference:
             return QName(binding.qualname or "")
         if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
             return FunctionRef(binding.node)
+        if binding.kind == "class" and isinstance(binding.node, cst.ClassDef) and binding.node in self.facts.classes:
+            return ClassRef(self.facts.classes[binding.node])
         if binding.kind in ("assign", "with") and binding.value is not None:
             return self.infer(binding.value)
+        if binding.kind == "param" and isinstance(binding.node, cst.Param):
+            passed = self._passed(binding.node)
+            if passed is not None:
+                return passed
         if binding.annotation is not None:
             return self._from_annotation(binding.annotation)
         return None
+
+    def _passed(self, param: cst.Param) -> Value | None:
+        """What the calls of this module pass for a parameter, merged with "anything" for the
+        callers elsewhere: a client handed to a helper is that client, but not only that one."""
+        if param in self._in_progress:
+            return None
+        self._in_progress.add(param)
+        try:
+            values = [self.infer(arg) for arg in self.facts.arguments_for(param, self.callers(param))]
+        finally:
+            self._in_progress.discard(param)
+        if not values:
+            return None
+        return self.union([*values, None], strict=False)
+
+    def callers(self, param: cst.Param) -> list[tuple[cst.Call, bool]]:
+        """The calls in this module of the function `param` belongs to, each with whether it
+        binds the first parameter itself (`obj.method(...)`, `Class(...)` for `__init__`)."""
+        function = self.facts.enclosing_function(param)
+        if function is None:
+            return []
+        owner = self.facts.owner_class(function)
+        found = []
+        for call in self.facts.calls:
+            target = self.infer(call.func)
+            if isinstance(target, FunctionRef) and target.node is function:
+                found.append((call, isinstance(call.func, cst.Attribute) and owner is not None and not _static(function)))
+            elif isinstance(target, ClassRef) and function.name.value == "__init__" and self.facts.class_method(target.info, "__init__") is function:
+                found.append((call, True))
+        return found
 
     def _from_annotation(self, annotation: cst.BaseExpression) -> Value | None:
         candidates = [annotation]
         if isinstance(annotation, cst.BinaryOperation):  # `Anthropic | None`
             candidates = [annotation.left, annotation.right]
         for candidate in candidates:
-            value = self.annotated(self.infer(candidate))
+            named = self.infer(candidate)
+            if isinstance(named, ClassRef):
+                return Instance(named.info, None)
+            value = self.annotated(named)
             if value is not None:
                 return value
         return None
@@ -158,12 +213,22 @@ class Inference:
         base = self.infer(expr.value)
         if isinstance(base, QName):
             return QName(f"{base.name}.{attr}")
+        if isinstance(base, (Instance, ClassRef)):
+            bindings = self.facts.class_attribute(base.info, attr)
+            if bindings:
+                return self.infer_bindings(bindings)
+            method = self.facts.class_method(base.info, attr)
+            return FunctionRef(method) if method is not None else None
         return self.member(base, attr) if base is not None else None
 
     def _infer_call(self, call: cst.Call) -> Value | None:
         func = self.infer(call.func)
         if isinstance(func, FunctionRef):
             return self._function_result(func.node)
+        if isinstance(func, ClassRef):
+            return Instance(func.info, call)
+        if isinstance(func, QName) and func.name == "typing.cast" and len(call.args) == 2:
+            return self.infer(call.args[1].value)  # `cast(Anthropic, client)` is the client
         return self.call_result(call, func)
 
     def _function_result(self, function: cst.FunctionDef) -> Value | None:
@@ -178,3 +243,9 @@ class Inference:
             return self.union([self.infer(value) for value in returns if value is not None], strict=False)
         finally:
             self._in_progress.discard(function)
+
+
+def _static(function: cst.FunctionDef) -> bool:
+    return any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in function.decorators
+    )

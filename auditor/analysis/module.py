@@ -155,6 +155,49 @@ class ModuleFacts:
             self._tested_names[function] = tests
         return name in tests
 
+    def owner_class(self, function: cst.FunctionDef) -> ClassInfo | None:
+        """The class a method belongs to (None for a plain function)."""
+        scope = self.scopes.get(function)
+        return scope.owner if scope is not None else None
+
+    def passes(self, call: cst.Call, bound: bool, param: cst.Param) -> bool:
+        """Does this call pass `param` explicitly (by name, or by position with no `*args` before)?"""
+        if any(a.keyword is not None and a.keyword.value == param.name.value for a in call.args):
+            return True
+        function = self.enclosing_function(param)
+        if function is None:
+            return False
+        names = [*function.params.posonly_params, *function.params.params][1 if bound else 0 :]
+        index = next((i for i, p in enumerate(names) if p is param), None)
+        plain = [a for a in call.args if a.keyword is None]
+        return index is not None and index < len(plain) and not any(a.star for a in plain[: index + 1])
+
+    def arguments_for(self, param: cst.Param, callers: list[tuple[cst.Call, bool]]) -> list[cst.BaseExpression]:
+        """What each of `callers` passes for `param` (its default when a call passes nothing).
+        `bound`: the call supplies the first parameter itself (`obj.method()`, `Class()`). A call
+        whose arguments cannot be matched (`*args`, `**kwargs`) contributes nothing."""
+        function = self.enclosing_function(param)
+        if function is None:
+            return []
+        positional = [*function.params.posonly_params, *function.params.params]
+        found = []
+        for call, bound in callers:
+            names = positional[1:] if bound else positional
+            index = next((i for i, p in enumerate(names) if p is param), None)
+            value = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param.name.value), None)
+            plain = [a for a in call.args if a.keyword is None]
+            if value is None and index is not None and index < len(plain):
+                if any(a.star for a in plain[: index + 1]):
+                    continue
+                value = plain[index].value
+            if value is None:
+                if any(a.star for a in call.args):
+                    continue
+                value = param.default
+            if value is not None:
+                found.append(value)
+        return found
+
     def parameter_owner(self, param: cst.CSTNode) -> str:
         """The name of the function a parameter belongs to ("" at the top level)."""
         function = self.enclosing_function(param)

@@ -225,7 +225,7 @@ class Collector:
             writes = self.scope.item_writes.setdefault(func.value.value, [])
             for arg in node.args:
                 if arg.keyword is not None:
-                    writes.append((cst.SimpleString(repr(arg.keyword.value)), arg.value))
+                    writes.append((cst.SimpleString(repr(arg.keyword.value)), self._written(arg.value, node)))
                 else:
                     writes.append((None, arg.value))  # unknown keys
 
@@ -248,6 +248,20 @@ class Collector:
             and target.value.value == scope.self_name
             and scope.owner is not None
         )
+
+    def _written(self, value: cst.BaseExpression | None, node: cst.CSTNode) -> cst.BaseExpression:
+        """What an item write puts in a dict, for `**d`: unknown when not given, and "guarded"
+        when written under `if <that value> is not None:` (or any test of it): then the key is
+        absent exactly when the value would have been None, which proves nothing about None."""
+        if value is None:
+            return cst.Name(UNKNOWN_VALUE)
+        code = self.facts.module.code_for_node(value)
+        for ancestor in _ancestors(self.facts.parents, node):
+            if isinstance(ancestor, (cst.If, cst.IfExp, cst.While)) and code in self.facts.module.code_for_node(ancestor.test):
+                return cst.Name(GUARDED_VALUE)
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+                break
+        return value
 
     def _bind_attribute(self, target: cst.Attribute, binding: Binding) -> None:
         owner = self.scope.owner
@@ -284,7 +298,20 @@ class Collector:
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
                 key = target.slice[0].slice.value
             writes = self.scope.item_writes.setdefault(target.value.value, [])
-            writes.append((key, value if value is not None else cst.Name("__unknown__")))
+            writes.append((key, self._written(value, node)))
+
+
+UNKNOWN_VALUE = "__unknown__"
+GUARDED_VALUE = "__written_only_when_tested__"
+
+
+def _ancestors(parents: dict[cst.CSTNode, cst.CSTNode], node: cst.CSTNode) -> list[cst.CSTNode]:
+    found = []
+    current = parents.get(node)
+    while current is not None:
+        found.append(current)
+        current = parents.get(current)
+    return found
 
 
 VISIT: dict[type[cst.CSTNode], Callable[[Collector, Any], None]] = {

@@ -18,6 +18,8 @@ SourceKind = Literal[
     "literal",  # written in place
     "constant",  # a name or attribute bound once to a constant
     "parameter-default",  # a parameter's default: callers may pass another value
+    "field-default",  # an annotated class-level value (a dataclass, pydantic or attrs field)
+    "class-attribute",  # a plain class attribute: an instance or a subclass may override it
     "environment-default",  # `os.environ.get("X", "8192")`: the environment may say otherwise
     "arithmetic",  # arithmetic on several constants
     "sdk-default",  # nothing given: the SDK's own default applies
@@ -48,6 +50,10 @@ class Source:
             return f"constant {name} on line {self.line()}" if self.line is not None else f"constant {name}"
         if kind == "parameter-default":
             return f"default of parameter {name}" + (f" of {self.owner}()" if self.owner else "")
+        if kind in ("field-default", "class-attribute"):
+            what = "default of field" if kind == "field-default" else "class attribute"
+            where = f" on line {self.line()}" if self.line is not None else ""
+            return f"{what} {name} of {self.owner}{where}"
         if kind == "environment-default":
             return f"default of environment variable {name}"
         if kind == "arithmetic":
@@ -61,7 +67,7 @@ class Source:
     @property
     def certain(self) -> bool:
         """False for a default a caller or the environment may override."""
-        return self.kind not in ("parameter-default", "environment-default")
+        return self.kind not in ("parameter-default", "environment-default", "field-default", "class-attribute")
 
 
 LITERAL = Source("literal")

@@ -124,7 +124,8 @@ def test_constants_arithmetic_class_constants_and_sources() -> None:
         "ANT101 max_tokens=8,192 (constant MAX on line 3) without streaming: a long answer can run past the "
         "HTTP timeout and be retried from scratch. Stream it: `async with self.client.messages.stream(...) as "
         "stream: message = await stream.get_final_message()`",
-        "ANT101 max_tokens=16,384 (constant self.LIMIT on line 6) without streaming: a long answer can run "
+        # A class attribute is a default an instance or a subclass can override: "may be".
+        "ANT101 max_tokens may be 16,384 (class attribute LIMIT of Writer on line 6) without streaming: a long answer can run "
         "past the HTTP timeout and be retried from scratch. Stream it: `async with "
         "self.client.messages.stream(...) as stream: message = await stream.get_final_message()`",
     ]
