@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.config import Settings
+from auditor.config import Settings, real_path
 from auditor.findings import CellLocation, Edit, Finding, Fix, Severity, Span
 from auditor.files import UnreadableFile, read_regular_file
 
@@ -63,9 +63,9 @@ def guard_cache_dir(directory: Path, protected: Iterable[tuple[Path, str]]) -> N
     `protected` pairs a path (the project root, each checked path) with how to name it. A cache
     there would get a `.gitignore` of `*`, hiding the project from git and from auditor itself.
     """
-    target = directory.resolve()
+    target = real_path(directory)
     for path, label in protected:
-        held = path.resolve()
+        held = real_path(path)
         if target == held or target in held.parents:
             raise CacheDirError(
                 f"refusing cache directory {directory}: it {'is' if target == held else 'contains'} {label};"

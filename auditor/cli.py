@@ -18,6 +18,7 @@ import click
 
 from auditor import __version__
 from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings, project_root
+from auditor.findings import printable_path
 
 if TYPE_CHECKING:
     from auditor.api import Outcome
@@ -70,12 +71,12 @@ def _crash_report(error: Exception) -> str:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"auditor: error: {message}", err=True)
+    click.echo(f"auditor: error: {printable_path(message)}", err=True)
     sys.exit(code)
 
 
 def _warn(message: str) -> None:
-    click.echo(f"auditor: warning: {message}", err=True)
+    click.echo(f"auditor: warning: {printable_path(message)}", err=True)
 
 
 def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -262,7 +263,7 @@ def check(
         except BaselineError as error:
             _fail(str(error))
         if not quiet:
-            click.echo(f"Recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} in {write_baseline}.")
+            click.echo(printable_path(f"Recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} in {write_baseline}."))
         sys.exit(EXIT_CLEAN)
     baseline = None
     if baseline_file is not None:
@@ -509,7 +510,6 @@ def inventory(
     from auditor.api import CheckOptions, check_files
     from auditor.inventory import build_report
     from auditor.inventory_render import render_json, render_markdown, render_text
-    from auditor.findings import printable_path
     from auditor.renderers.json_format import report_path
 
     targets = list(paths) or [Path(".")]
@@ -563,7 +563,7 @@ def clean(cache_dir: Path | None) -> None:
     root = project_root([Path.cwd()])
     directory = default_cache_dir(root, cache_dir)
     try:
-        click.echo(remove(directory, [(root, f"the project root ({root})")]))
+        click.echo(printable_path(remove(directory, [(root, f"the project root ({root})")])))
     except CacheDirError as error:
         _fail(str(error))
     except OSError as error:
@@ -576,10 +576,10 @@ def clean(cache_dir: Path | None) -> None:
 def show_config(path: Path | None, config_file: Path | None) -> None:
     """Print the settings in force for PATH (default: the current directory) and their sources."""
     settings = _settings_at(path, config_file)
-    click.echo(f"# configuration file: {settings.config_file or 'none (defaults)'}")
-    click.echo(f"# project root: {settings.root}")
+    click.echo(printable_path(f"# configuration file: {settings.config_file or 'none (defaults)'}"))
+    click.echo(printable_path(f"# project root: {settings.root}"))
     for name, value, source in _settings_rows(settings):
-        click.echo(f"{name} = {value}  # {source}")
+        click.echo(printable_path(f"{name} = {value}  # {source}"))
 
 
 def _settings_at(path: Path | None, config_file: Path | None) -> Settings:

@@ -395,6 +395,11 @@ def default_root(start: Path | None = None) -> Path:
     return start
 
 
+def real_path(path: Path) -> Path:
+    """`path.resolve()`, except that a symlink loop is left as it is rather than raising."""
+    return Path(os.path.realpath(path))
+
+
 def project_root(paths: Iterable[Path], explicit: Path | None = None) -> Path:
     """The one root of a run: report paths, baseline fingerprints and the cache hang from it.
 
@@ -404,8 +409,8 @@ def project_root(paths: Iterable[Path], explicit: Path | None = None) -> Path:
     level above it, else the common directory itself.
     """
     if explicit is not None:
-        return explicit.resolve().parent
-    directories = [str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths] or [str(Path.cwd().resolve())]
+        return real_path(explicit).parent
+    directories = [str(real_path(p) if p.is_dir() else real_path(p).parent) for p in paths] or [str(Path.cwd().resolve())]
     try:
         common = Path(os.path.commonpath(directories))
     except ValueError:  # paths on different drives

@@ -192,6 +192,16 @@ def test_a_new_or_empty_directory_becomes_a_tagged_cache(project: Path) -> None:
         assert auditor(project, "check", "-q", "--cache-dir", str(directory))[0] == 1  # its own cache is fine
 
 
+def test_a_symlink_loop_for_the_cache_directory(project: Path) -> None:
+    """Before, resolving it raised RuntimeError in every command."""
+    (project / "loop").symlink_to("loop")
+    code, out, err = auditor(project, "check", "-q", "--output-format", "concise", "--cache-dir", "loop")
+    assert (code, out) == (1, f"app.py:2:38: ANT402 {ANT402}\n")
+    assert err == "auditor: warning: cannot write cache loop/results.json: File exists\n"
+    assert auditor(project, "clean", "--cache-dir", "loop") == (0, "No cache at loop.\n", "")
+    assert (project / "loop").is_symlink()
+
+
 # --- the cache file ------------------------------------------------------------------------------
 
 

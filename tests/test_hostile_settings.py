@@ -101,6 +101,14 @@ def test_a_huge_configuration_file_is_refused_unread(project: Path) -> None:
     assert auditor(project, "check") == error("auditor.toml: cannot be read: larger than 4 MiB")
 
 
+def test_symlink_loops_as_the_config_or_a_checked_path(project: Path) -> None:
+    """Before, finding the project root raised RuntimeError."""
+    (project / "loop").symlink_to("loop")
+    assert auditor(project, "check", "--config", "loop") == error("loop: no such configuration file")
+    code, out, err = auditor(project, "check", "-q", "--no-cache", "--output-format", "concise", "app.py", "loop")
+    assert (code, err) == (1, "") and out.startswith("app.py:2:38: ANT402 ")
+
+
 # --- baseline --------------------------------------------------------------------------------------
 
 

@@ -129,3 +129,25 @@ def test_cached_run_of_an_undecodable_name(project: Path) -> None:
     first = auditor(project, "check", "-q", "--output-format", "concise", "sub")
     assert first == (1, BOTH, "")
     assert auditor(project, "check", "-q", "--output-format", "concise", "sub") == first
+
+
+def test_a_project_directory_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    """Absolute paths reach `config`, `clean` and error messages; before, these crashed."""
+    try:
+        os.mkdir(os.fsencode(tmp_path) + b"/\xffproj")
+    except OSError:
+        pytest.skip("this file system refuses a file name that is not UTF-8")
+    project = tmp_path / "\udcffproj"
+    (project / ".git").mkdir()
+    (project / "app.py").write_text(SDK)
+    shown = f"{tmp_path}/\\xffproj"
+    code, out, _ = auditor(project, "config")
+    assert code == 0 and out.startswith(f"# configuration file: none (defaults)\n# project root: {shown}\n")
+    assert auditor(project, "check", "--cache-dir", ".") == (
+        2,
+        "",
+        f"auditor: error: refusing cache directory .: it is the project root ({shown}); "
+        "the cache needs a directory of its own, such as .auditor_cache\n",
+    )
+    assert auditor(project, "check", "-q")[0] == 1
+    assert auditor(project, "clean") == (0, f"Removed {shown}/.auditor_cache.\n", "")
