@@ -27,16 +27,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.findings import Finding
+from auditor.findings import Finding, printable_path
 from auditor.fingerprint import fingerprint
+from auditor.files import UnreadableFile, file_kind, read_regular_file
 
 VERSION = 1
 TOOL = "auditor"
+# Far beyond any real baseline (about 250 bytes an entry); a larger file is refused, not read.
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -147,7 +151,7 @@ def _checked(root: Path, checked_paths: set[str]) -> set[str]:
 def _relative(path: str, root: Path) -> str:
     from auditor.renderers.json_format import relative_path
 
-    return relative_path(path, root)
+    return printable_path(relative_path(path, root))
 
 
 def _entry_order(entry: BaselineEntry) -> tuple[str, str, str]:
@@ -174,6 +178,9 @@ def save_baseline(path: Path, baseline: Baseline) -> None:
         ],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    kind = _kind_if_not_regular(path)
+    if kind is not None:  # replacing a FIFO, a device or a directory would destroy what auditor did not make
+        raise BaselineError(f"cannot write baseline {path}: not a regular file ({kind})")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Opened by name rather than with mkstemp so that the file gets the umask's usual mode.
@@ -189,12 +196,20 @@ def save_baseline(path: Path, baseline: Baseline) -> None:
         raise BaselineError(f"cannot write baseline {path}: {error.strerror or error}") from None
 
 
+def _kind_if_not_regular(path: Path) -> str | None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # nothing there yet (or unreachable: writing it says why)
+    return None if stat.S_ISREG(mode) else file_kind(mode)
+
+
 def load_baseline(path: Path) -> Baseline:
     """Read and validate a baseline file; every problem becomes a BaselineError naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BaselineError(f"cannot read baseline {path}: {error.strerror or error}") from None
+        text = read_regular_file(path, MAX_BASELINE_BYTES, "baseline").decode("utf-8")
+    except UnreadableFile as error:
+        raise BaselineError(f"cannot read baseline {path}: {error.reason}") from None
     except UnicodeDecodeError:
         raise BaselineError(f"baseline {path} is not UTF-8 text") from None
     try:
@@ -203,6 +218,10 @@ def load_baseline(path: Path) -> Baseline:
         raise BaselineError(
             f"baseline {path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
+    except RecursionError:
+        raise BaselineError(f"baseline {path} is not an auditor baseline: it is nested too deeply") from None
+    except ValueError:  # an integer of thousands of digits: json refuses to convert it
+        raise BaselineError(f"baseline {path} is not an auditor baseline: it holds a number too long to read") from None
     return Baseline(_parse(document, path), path)
 
 

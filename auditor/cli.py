@@ -18,14 +18,12 @@ import click
 
 from auditor import __version__
 from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings, project_root
-
-if TYPE_CHECKING:
-    from auditor.baseline import Baseline
-    from auditor.findings import Finding
+from auditor.findings import printable_path
 
 if TYPE_CHECKING:
     from auditor.api import Outcome
     from auditor.baseline import Baseline
+    from auditor.cache import ResultCache
     from auditor.findings import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -73,12 +71,12 @@ def _crash_report(error: Exception) -> str:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"auditor: error: {message}", err=True)
+    click.echo(f"auditor: error: {printable_path(message)}", err=True)
     sys.exit(code)
 
 
 def _warn(message: str) -> None:
-    click.echo(f"auditor: warning: {message}", err=True)
+    click.echo(f"auditor: warning: {printable_path(message)}", err=True)
 
 
 def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -133,7 +131,7 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rules to enable (codes, prefixes such as ANT4, or names), replacing the configured selection.")
 @click.option("--ignore", multiple=True, help="Rules to disable, on top of the configuration.")
 @click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file for every path.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file for every path.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), envvar="AUDITOR_OUTPUT_FORMAT", help="Output format (default: full; env AUDITOR_OUTPUT_FORMAT).")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -141,8 +139,8 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too (for pre-commit).")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file, even those that cannot reference the SDK.")
-@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record today's findings in FILE and exit 0.")
-@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in this baseline FILE.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings in FILE and exit 0.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline FILE.")
 @click.option("--report-stale-baseline", is_flag=True, help="With --baseline: list baseline entries that no longer match anything.")
 @click.option("--fail-on-stale-baseline", is_flag=True, help="With --baseline: list stale entries and exit 1 if there are any.")
 @click.option("--prune-baseline", is_flag=True, help="With --baseline: rewrite the baseline keeping only the entries that still match (never adding any).")
@@ -220,11 +218,7 @@ def check(
 
     try:
         top = settings_for(root)
-        cache = None
-        if not no_cache:
-            from auditor.cache import ResultCache, default_cache_dir
-
-            cache = ResultCache(default_cache_dir(root, cache_dir), _warn)
+        cache = None if no_cache else _open_cache(root, cache_dir, paths)
         options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter, jobs=jobs, cache=cache)
         outcome = run_check(targets, settings_for, options)
     except ConfigError as error:
@@ -269,7 +263,7 @@ def check(
         except BaselineError as error:
             _fail(str(error))
         if not quiet:
-            click.echo(f"Recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} in {write_baseline}.")
+            click.echo(printable_path(f"Recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} in {write_baseline}."))
         sys.exit(EXIT_CLEAN)
     baseline = None
     if baseline_file is not None:
@@ -433,6 +427,19 @@ def _fix_only_exit(outcome: Outcome, settings_for: Callable[[Path], Settings], u
     sys.exit(EXIT_FINDINGS if dry_run and fixed else EXIT_CLEAN)
 
 
+def _open_cache(root: Path, option: Path | None, paths: tuple[Path, ...]) -> ResultCache:
+    """The result cache, in a directory that neither holds the checked code nor anyone else's files."""
+    from auditor.cache import CacheDirError, ResultCache, default_cache_dir, guard_cache_dir
+
+    directory = default_cache_dir(root, option)
+    protected = [(root, f"the project root ({root})"), *((path, f"the checked path {path}") for path in paths or (Path("."),))]
+    try:
+        guard_cache_dir(directory, protected)
+    except CacheDirError as error:
+        _fail(str(error))
+    return ResultCache(directory, _warn)
+
+
 def _report_errors(errors: list[str]) -> None:
     for error in errors:
         click.echo(f"auditor: internal error: {error}", err=True)
@@ -476,7 +483,7 @@ def rule(code: str | None, show_all: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file for every path.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file for every path.")
 @click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
 @click.option("--sort", type=click.Choice(["location", "time", "requests"]), default="location", show_default=True, help="Order of the calls: by place, by worst-case wall time, or by worst-case requests.")
@@ -503,27 +510,23 @@ def inventory(
     from auditor.api import CheckOptions, check_files
     from auditor.inventory import build_report
     from auditor.inventory_render import render_json, render_markdown, render_text
-    from auditor.renderers.json_format import relative_path
+    from auditor.renderers.json_format import report_path
 
     targets = list(paths) or [Path(".")]
     root = project_root(targets, config_file)
     resolver = _resolver(config_file, root)
     try:
-        cache = None
-        if not no_cache:
-            from auditor.cache import ResultCache, default_cache_dir
-
-            cache = ResultCache(default_cache_dir(root, cache_dir), _warn)
+        cache = None if no_cache else _open_cache(root, cache_dir, paths)
         options = CheckOptions(force_exclude=force_exclude, jobs=jobs, cache=cache, inventory=True)
         results = check_files(targets, resolver.for_path, options)
     except ConfigError as error:
         _fail(str(error))
     parts = [r.inventory for r in results if r.inventory is not None]
-    if output_format != "text":  # reports for machines and pull requests: paths from the project root
-        for part in parts:
-            for row in (*part["clients"], *part["calls"]):
-                row["path"] = relative_path(row["path"], root)
-    errors = [f for r in results for f in r.findings if f.code == "ANT000"]
+    for part in parts:
+        for row in (*part["clients"], *part["calls"]):
+            # reports for machines and pull requests: paths from the project root
+            row["path"] = report_path(row["path"], root) if output_format != "text" else printable_path(row["path"])
+    errors = [dataclasses.replace(f, path=printable_path(f.path)) for r in results for f in r.findings if f.code == "ANT000"]
     report = build_report(parts, errors, sort)
     if output_format == "json":
         text = render_json(report)
@@ -553,27 +556,30 @@ def server(log_level: str) -> None:
 @main.command()
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="The cache directory to remove.")
 def clean(cache_dir: Path | None) -> None:
-    """Remove the result cache of the project in the current directory."""
-    from auditor.cache import clean as remove, default_cache_dir
+    """Remove the result cache of the project in the current directory: only the files auditor
+    wrote there, and the directory itself if that empties it."""
+    from auditor.cache import CacheDirError, clean as remove, default_cache_dir
 
-    directory = default_cache_dir(project_root([Path.cwd()]), cache_dir)
+    root = project_root([Path.cwd()])
+    directory = default_cache_dir(root, cache_dir)
     try:
-        removed = remove(directory)
+        click.echo(printable_path(remove(directory, [(root, f"the project root ({root})")])))
+    except CacheDirError as error:
+        _fail(str(error))
     except OSError as error:
-        _fail(f"cannot remove {directory}: {error.strerror or error}")
-    click.echo(f"Removed {directory}." if removed else f"No cache at {directory}.")
+        _fail(f"cannot clean {directory}: {error.strerror or error}")
 
 
 @main.command("config")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file.")
 def show_config(path: Path | None, config_file: Path | None) -> None:
     """Print the settings in force for PATH (default: the current directory) and their sources."""
     settings = _settings_at(path, config_file)
-    click.echo(f"# configuration file: {settings.config_file or 'none (defaults)'}")
-    click.echo(f"# project root: {settings.root}")
+    click.echo(printable_path(f"# configuration file: {settings.config_file or 'none (defaults)'}"))
+    click.echo(printable_path(f"# project root: {settings.root}"))
     for name, value, source in _settings_rows(settings):
-        click.echo(f"{name} = {value}  # {source}")
+        click.echo(printable_path(f"{name} = {value}  # {source}"))
 
 
 def _settings_at(path: Path | None, config_file: Path | None) -> Settings:

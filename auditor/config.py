@@ -6,14 +6,20 @@ CLI prints and exits 2 on: a user never sees a traceback for a typo.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from auditor.files import UnreadableFile, read_regular_file
+
 CONFIG_FILES = (".auditor.toml", "auditor.toml", "pyproject.toml")
+# Far beyond any real configuration file; a larger one is refused rather than read into memory.
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 DEFAULT_EXCLUDE = (
     ".bzr",
@@ -123,19 +129,24 @@ class _WrongType(Exception):
         self.expected = expected
 
 
+class _Invalid(Exception):
+    """A value of the right type that is still wrong; the message says why."""
+
+
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _WrongType("a number")
+    if not math.isfinite(value):  # TOML has nan and inf
+        raise _WrongType("a finite number")
     if value < 0:
         raise _WrongType("a number of zero or more")
     return float(value)
 
 
 def _timeout_seconds(value: Any) -> float:
-    seconds = _number(value)
-    if not 0 < seconds < float("inf"):  # also false for NaN
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 < value < float("inf"):  # also NaN
         raise _WrongType("a finite number of seconds above zero")
-    return seconds
+    return _number(value)
 
 
 def _integer(value: Any) -> int:
@@ -156,6 +167,21 @@ def _strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _WrongType("a list of strings")
     return tuple(value)
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    """`.gitignore`-style patterns, compiled now so that a bad one is a configuration error
+    rather than a crash while walking the tree."""
+    import pathspec
+
+    patterns = _strings(value)
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except Exception as error:  # pathspec's own errors, and re.error for a bad [range]
+            detail = f" ({error.msg})" if isinstance(error, re.error) else ""
+            raise _Invalid(f"invalid pattern {pattern!r}{detail}") from None
+    return patterns
 
 
 def _table_of_strings(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -192,8 +218,8 @@ TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _strings),
     "ignore": ("ignore", _strings),
     "extend-select": ("extend_select", _strings),
-    "exclude": ("exclude", _strings),
-    "extend-exclude": ("extend_exclude", _strings),
+    "exclude": ("exclude", _patterns),
+    "extend-exclude": ("extend_exclude", _patterns),
     "per-file-ignores": ("per_file_ignores", _table_of_strings),
     "output-format": ("output_format", _output_format),
     "max-tokens-threshold": ("max_tokens_threshold", _integer),
@@ -240,17 +266,31 @@ def _read_section(
             values[attr] = check(raw)
         except _WrongType as wrong:
             raise ConfigError(f"{prefix}: expected {wrong.expected}, got {raw!r}") from None
+        except _Invalid as invalid:
+            raise ConfigError(f"{prefix}: {invalid}") from None
     return values
+
+
+def _read_text(path: Path) -> str:
+    """A configuration file's text: a regular file, of sane size, in UTF-8 (as TOML requires)."""
+    try:
+        data = read_regular_file(path, MAX_CONFIG_BYTES, "configuration file")
+    except UnreadableFile as error:
+        raise ConfigError(f"{_display(path)}: cannot be read: {error.reason}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{_display(path)}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); TOML files must be UTF-8") from None
 
 
 def _load_table(path: Path) -> tuple[dict[str, Any], str] | None:
     """The auditor table of a config file and its label, or None for a pyproject without one."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{_display(path)}: not valid TOML: {error}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{_display(path)}: cannot be read: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{_display(path)}: not valid TOML: nested too deeply") from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or "auditor" not in tool:
@@ -335,11 +375,14 @@ def find_config_file(start: Path) -> Path | None:
 
 
 def _has_auditor_table(path: Path) -> bool:
+    """Might this pyproject.toml configure auditor? One whose bytes mention `tool.auditor` is then
+    read as TOML, so that one that is not UTF-8 is an error rather than silently skipped; one that
+    does not mention it belongs to other tools and is none of auditor's business."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return "[tool.auditor" in text or "tool.auditor" in text
+        data = read_regular_file(path, MAX_CONFIG_BYTES, "configuration file")
+    except UnreadableFile:
+        return False  # unreadable, or not a regular file: not a candidate, as before
+    return b"tool.auditor" in data
 
 
 def default_root(start: Path | None = None) -> Path:
@@ -352,6 +395,11 @@ def default_root(start: Path | None = None) -> Path:
     return start
 
 
+def real_path(path: Path) -> Path:
+    """`path.resolve()`, except that a symlink loop is left as it is rather than raising."""
+    return Path(os.path.realpath(path))
+
+
 def project_root(paths: Iterable[Path], explicit: Path | None = None) -> Path:
     """The one root of a run: report paths, baseline fingerprints and the cache hang from it.
 
@@ -361,8 +409,8 @@ def project_root(paths: Iterable[Path], explicit: Path | None = None) -> Path:
     level above it, else the common directory itself.
     """
     if explicit is not None:
-        return explicit.resolve().parent
-    directories = [str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths] or [str(Path.cwd().resolve())]
+        return real_path(explicit).parent
+    directories = [str(real_path(p) if p.is_dir() else real_path(p).parent) for p in paths] or [str(Path.cwd().resolve())]
     try:
         common = Path(os.path.commonpath(directories))
     except ValueError:  # paths on different drives
@@ -392,7 +440,7 @@ class ConfigResolver:
         self._by_name: dict[str, Settings] = {}  # directory as given -> settings, saves a resolve()
         self._explicit: Settings | None = None
         if explicit is not None:
-            if not explicit.is_file():
+            if not explicit.exists():
                 raise ConfigError(f"{explicit}: no such configuration file")
             self._explicit = self._load(explicit)
 

@@ -16,7 +16,13 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class UnreadableFile(Exception):
-    """Why a file was not read, worded for the user."""
+    """Why a file was not read, worded for the user. `reason` says the same without naming what
+    was read ("Permission denied", "not a regular file (a FIFO)", "larger than 64 MiB"), for
+    callers whose own message names the file."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES, what: str = "file") -> bytes:
@@ -24,13 +30,14 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES,
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise UnreadableFile(f"cannot read {what}: {error.strerror or error}") from None
+        raise _os_error(error, what) from None
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(f"not a regular file ({_kind(info.st_mode)}): not read")
+            reason = f"not a regular file ({file_kind(info.st_mode)})"
+            raise UnreadableFile(f"{reason}: not read", reason)
         if info.st_size > limit:
-            raise UnreadableFile(f"{what} is larger than {_size(limit)} ({_size(info.st_size)}): not read")
+            raise UnreadableFile(f"{what} is larger than {_size(limit)} ({_size(info.st_size)}): not read", f"larger than {_size(limit)}")
         chunks = []
         remaining = limit + 1
         while remaining > 0:
@@ -41,15 +48,21 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES,
             remaining -= len(chunk)
         data = b"".join(chunks)
         if len(data) > limit:  # it grew after fstat
-            raise UnreadableFile(f"{what} is larger than {_size(limit)}: not read")
+            raise UnreadableFile(f"{what} is larger than {_size(limit)}: not read", f"larger than {_size(limit)}")
         return data
     except OSError as error:
-        raise UnreadableFile(f"cannot read {what}: {error.strerror or error}") from None
+        raise _os_error(error, what) from None
     finally:
         os.close(descriptor)
 
 
-def _kind(mode: int) -> str:
+def _os_error(error: OSError, what: str) -> UnreadableFile:
+    reason = error.strerror or str(error)
+    return UnreadableFile(f"cannot read {what}: {reason}", reason)
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for messages: "a FIFO", "a directory", ..."""
     if stat.S_ISFIFO(mode):
         return "a FIFO"
     if stat.S_ISSOCK(mode):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -85,3 +86,19 @@ class Finding:
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.column, self.code)
+
+
+# A lone surrogate: how Python spells a file name byte that is not UTF-8 (b"\xff" -> "\udcff").
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable_path(path: str) -> str:
+    """The path as every report shows it: each byte of a file name that is not UTF-8 (possible on
+    Linux) becomes `\\xNN`, as Python's own backslashreplace writes it, so that reports are valid
+    UTF-8 and the byte can still be told. Other paths are returned unchanged."""
+    return path if path.isascii() else _SURROGATE.sub(_escape_surrogate, path)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"

@@ -17,4 +17,5 @@ def fingerprint(finding: Finding, root: Path | None = None) -> str:
     from auditor.renderers.json_format import relative_path
 
     text = "\x1f".join((finding.code, relative_path(finding.path, root), finding.context))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: a file name that is not UTF-8 reaches here as lone surrogates (os.fsdecode).
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -9,6 +9,7 @@ reason, never a guess: `{"value": null, "source": null, "reason": "..."}`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -279,3 +280,59 @@ def summarize(clients: list[dict[str, Any]], calls: list[dict[str, Any]]) -> dic
         "longest_wall_time": top("wall_time"),
         "most_requests": top("requests"),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The shape of one file's part, as the cache stores it (auditor.cache checks every entry against
+# it before trusting it): a dict is an object with exactly these keys, a Record one that may also
+# have its optional keys (a notebook's `cell`), [shape] an array, a tuple the alternatives (a JSON
+# type, or a shape), ANY_VALUE any JSON value. Change it with the rows.
+
+
+@dataclass(frozen=True)
+class Record:
+    required: dict[str, Any]
+    optional: dict[str, Any]
+
+
+ANY_VALUE = object()
+_TEXT_OR_NULL: tuple[type, ...] = (str, type(None))
+_IN_CELL = {"cell": (int,)}
+_FACT: dict[str, Any] = {"value": ANY_VALUE, "source": _TEXT_OR_NULL, "reason": _TEXT_OR_NULL, "certain": (bool,)}
+_FIGURE: dict[str, Any] = {"value": (int, float, type(None)), "unbounded": (bool,), "reason": _TEXT_OR_NULL}
+_ROW: dict[str, Any] = {"path": (str,), "line": (int,), "column": (int,), "function": _TEXT_OR_NULL, "findings": [(str,)]}
+CLIENT_ROW = Record(
+    {
+        **_ROW,
+        "class": (str,),
+        "kind": (str,),
+        "derived_from_lines": ([(int,)], type(None)),
+        "timeout": _FACT,
+        "max_retries": _FACT,
+    },
+    {**_IN_CELL, "derived_from_cells": [(int,)]},
+)
+CALL_ROW = Record(
+    {
+        **_ROW,
+        "operation": (str,),
+        "clients": [Record({"line": (int,), "class": (str,)}, _IN_CELL)],
+        "clients_complete": (bool,),
+        "model": _FACT,
+        "streamed": (bool, type(None)),
+        "max_tokens": _FACT,
+        "timeout": _FACT,
+        "max_retries": _FACT,
+        "retries": [
+            Record(
+                {"kind": (str,), "line": (int,), "attempts": (int, type(None)), "unbounded": (bool,), "library": _TEXT_OR_NULL},
+                _IN_CELL,
+            )
+        ],
+        "requests": _FIGURE,
+        "wall_time": _FIGURE,
+        "handlers": [Record({"line": (int,), "catches": [(str,)]}, _IN_CELL)],
+    },
+    _IN_CELL,
+)
+FILE_PART: dict[str, Any] = {"clients": [CLIENT_ROW], "calls": [CALL_ROW]}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from auditor.findings import Finding, Severity
 from auditor.renderers import RunResult, cell_note
-from auditor.renderers.json_format import host_root, relative_path
+from auditor.renderers.json_format import host_root, report_path
 
 # Anything that is neither an error nor a warning becomes a notice, GitHub's third level.
 _COMMANDS: dict[Severity, str] = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -47,4 +47,4 @@ def render_github(result: RunResult) -> str:
     the runner resolves them), else to the project root."""
     findings = sorted(result.findings, key=lambda f: f.sort_key)
     base = host_root(result.root, "GITHUB_WORKSPACE")
-    return "".join(_command(f, relative_path(f.path, base)) + "\n" for f in findings)
+    return "".join(_command(f, report_path(f.path, base)) + "\n" for f in findings)

@@ -16,7 +16,7 @@ from typing import Any
 from auditor.findings import Finding, Severity
 from auditor.fingerprint import fingerprint
 from auditor.renderers import RunResult, cell_note
-from auditor.renderers.json_format import host_root, relative_path
+from auditor.renderers.json_format import host_root, report_path
 
 # An auditor error is a bug that will bite, but not a security hole: "major" leaves "critical"
 # and "blocker" to the security scanners that share the widget; a warning (a risk that depends on
@@ -68,7 +68,7 @@ def render_gitlab(result: RunResult) -> str:
     findings = sorted(result.findings, key=lambda f: f.sort_key)
     base = host_root(result.root, "CI_PROJECT_DIR")
     issues = [
-        _issue(finding, relative_path(finding.path, base), fp)
+        _issue(finding, report_path(finding.path, base), fp)
         for finding, fp in zip(findings, unique_fingerprints(findings, result.root), strict=True)
     ]
     return json.dumps(issues, indent=2) + "\n"

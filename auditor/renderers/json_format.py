@@ -20,7 +20,9 @@ only ever added, never renamed, and always come out in the same order:
       "cell": null | 3                      # a notebook's cell, 1-based among all its cells
     }
 
-`relative_path` lives here too because every CI format needs the same root-relative path.
+`relative_path` and `report_path` live here too because every CI format needs the same
+root-relative path. A file name that is not UTF-8 (possible on Linux) is shown with each such byte
+as `\\xNN` (see `auditor.findings.printable_path`), so the JSON stays valid UTF-8.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from auditor.findings import Edit, Finding, Span
+from auditor.findings import Edit, Finding, Span, printable_path
 from auditor.fingerprint import fingerprint
 from auditor.renderers import RunResult
 
@@ -64,6 +66,11 @@ def host_root(root: Path, variable: str) -> Path:
     return Path(checkout) if checkout else root
 
 
+def report_path(path: str, root: Path | None) -> str:
+    """`relative_path`, printable: what every report but SARIF's URIs shows."""
+    return printable_path(relative_path(path, root))
+
+
 def _position(line: int, column: int) -> dict[str, int]:
     return {"line": line, "column": column}
 
@@ -95,7 +102,7 @@ def finding_to_dict(finding: Finding, root: Path | None = None) -> dict[str, Any
         "name": finding.name,
         "severity": finding.severity.value,
         "message": finding.message,
-        "path": relative_path(finding.path, root),
+        "path": report_path(finding.path, root),
         "start": _position(span.line, span.column),
         "end": _position(span.end_line, span.end_column),
         "fix": fix,

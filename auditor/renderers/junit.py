@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 
 from auditor.findings import Finding
 from auditor.renderers import RunResult
-from auditor.renderers.json_format import relative_path
+from auditor.renderers.json_format import report_path
 
 SUITE_NAME = "auditor"
 # Characters XML 1.0 cannot carry at all, even escaped: a message quoting odd source text must
@@ -53,7 +53,7 @@ def render_junit(result: RunResult) -> str:
     """The report, with an XML declaration; a clean run that checked files gets one passing case
     so reporters show a green run rather than "no tests"."""
     findings = sorted(result.findings, key=lambda f: f.sort_key)
-    cases = [_testcase(f, relative_path(f.path, result.root)) for f in findings]
+    cases = [_testcase(f, report_path(f.path, result.root)) for f in findings]
     if not cases and result.files_checked > 0:
         cases = [ET.Element("testcase", {"classname": SUITE_NAME, "name": "No problems found"})]
     counts = {"tests": str(len(cases)), "failures": str(len(findings)), "errors": "0"}

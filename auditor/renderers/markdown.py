@@ -7,7 +7,7 @@ from collections import Counter
 
 from auditor.findings import Finding, Severity
 from auditor.renderers import RunResult
-from auditor.renderers.json_format import host_root, relative_path
+from auditor.renderers.json_format import host_root, report_path
 
 
 def _plural(count: int, word: str) -> str:
@@ -51,7 +51,7 @@ def render_markdown(result: RunResult) -> str:
     base = host_root(result.root, "GITHUB_WORKSPACE")  # a job summary names files as the repository does
     by_file: dict[str, list[Finding]] = {}
     for finding in findings:
-        by_file.setdefault(relative_path(finding.path, base), []).append(finding)
+        by_file.setdefault(report_path(finding.path, base), []).append(finding)
 
     lines = ["## auditor", "", _summary(findings, result.files_checked, len(by_file))]
     if result.baseline_hidden > 0:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import auditor
 from auditor import rule as rule_registry
-from auditor.findings import Finding, Severity, Span
+from auditor.findings import Finding, Severity, Span, printable_path
 from auditor.fingerprint import fingerprint
 from auditor.renderers import RunResult, cell_note
 from auditor.renderers.json_format import host_root, relative_path
@@ -84,8 +84,13 @@ def _region(span: Span) -> dict[str, int]:
 
 
 def _artifact_location(path: str) -> dict[str, str]:
-    # A URI reference: percent-encode spaces and the like, keep the slashes.
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    # A URI reference: percent-encode spaces and the like, keep the slashes. Encoded from the
+    # name's bytes, so a byte that is not UTF-8 (a lone surrogate here) is `%FF`, as in file URIs.
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no byte maps to (Windows): its printable spelling
+        raw = printable_path(path).encode("utf-8")
+    return {"uri": quote(raw, safe="/"), "uriBaseId": SRCROOT}
 
 
 def _result(finding: Finding, rule_index: int, path: str, root: Path) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from auditor.findings import Finding, Severity
+from auditor.findings import Finding, Severity, printable_path
 from auditor.renderers import RunResult
 
 _RED, _YELLOW, _BOLD, _CYAN, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[36m", "\033[2m", "\033[0m"
@@ -16,9 +16,10 @@ def _paint(text: str, style: str, color: bool) -> str:
 
 def _location(finding: Finding) -> str:
     """`path:line:column`, or ruff's `path:cell 3:2:5` for a notebook (the line inside the cell)."""
+    path = printable_path(finding.path)
     if finding.cell is not None:
-        return f"{finding.path}:{finding.cell_label}"
-    return f"{finding.path}:{finding.span.line}:{finding.span.column}"
+        return f"{path}:{finding.cell_label}"
+    return f"{path}:{finding.span.line}:{finding.span.column}"
 
 
 def _head(finding: Finding, color: bool) -> str:
