@@ -17,6 +17,9 @@ from typing import Any
 import pathspec
 
 from auditor.config import Settings
+from auditor.files import UnreadableFile, read_regular_file
+
+GITIGNORE_LIMIT = 4 * 1024 * 1024
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 # What a directory walk checks: Python files and Jupyter notebooks.
@@ -66,13 +69,7 @@ class _GitIgnores:
 
     def spec_for(self, directory: str) -> pathspec.PathSpec[Any] | None:
         if directory not in self._specs:
-            spec = None
-            try:
-                with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as lines:
-                    spec = pathspec.GitIgnoreSpec.from_lines(lines.read().splitlines())
-            except OSError:
-                spec = None
-            self._specs[directory] = spec
+            self._specs[directory] = _gitignore_spec(os.path.join(directory, ".gitignore"))
         return self._specs[directory]
 
     def ignored(self, path: str, is_dir: bool, stack: list[str]) -> bool:
@@ -85,6 +82,27 @@ class _GitIgnores:
             if spec.match_file(relative):
                 return True
         return False
+
+
+def _gitignore_spec(path: str) -> pathspec.PathSpec[Any] | None:
+    """A .gitignore's patterns. Read as a regular file only (a FIFO named .gitignore must not
+    block the walk); a pattern git would not understand is skipped, as git skips it."""
+    try:
+        lines = read_regular_file(path, GITIGNORE_LIMIT).decode("utf-8", errors="replace").splitlines()
+    except UnreadableFile:
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception:  # pathspec's pattern errors have no common base class across versions
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+
+
+def _valid_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except Exception:
+        return False
+    return True
 
 
 def discover(

@@ -87,3 +87,17 @@ def test_a_named_directory_ignored_by_a_gitignore_above_it_is_still_walked(tmp_p
     assert checked() == ["app.py"]
     # No configuration and no repository: the project root is the checked directory itself.
     assert checked("versions/3.11/lib") == ["mod.py", "skip.tmp.py"]
+
+
+def test_a_gitignore_git_would_not_understand_is_read_as_git_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad patterns (`[z-a]`, a lone backslash) are skipped as git skips them; the good ones
+    still apply; a FIFO named .gitignore is not read at all (it would block the walk)."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".gitignore").write_text("ignored.py\n[z-a]\n\\\n")
+    for name in ("app.py", "ignored.py", "sub/app.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(SDK)
+    os.mkfifo(tmp_path / "sub" / ".gitignore")
+    assert checked("--no-cache", ".") == ["app.py", "sub/app.py"]
