@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.sdk.table import non_transient_base
+from auditor.sdk.table import NON_TRANSIENT_STATUS, non_transient_base, non_transient_below
 
 if TYPE_CHECKING:
     from auditor.sdk.model import SdkModel
@@ -58,17 +58,33 @@ class RetryingNonTransientError(Rule):
         from auditor.fix.ant303_drop_non_transient import drop_class_fix
 
         for retry in model.retries:
+            where = f"(the retry on line {model.line(retry.node)})"
+            if retry.any_error:  # a retry decorator with no filter retries on any error
+                yield Report(retry.node, _in_vain("This retry retries on any error, so it", non_transient_below("Exception"), where))
+                continue
             for caught in retry.retried_on or ():
-                if caught.kind != "sdk":
+                base = non_transient_base(caught.name) if caught.kind == "sdk" else None
+                if base is not None:
+                    yield Report(
+                        caught.node,
+                        f"Retrying on {model.code(caught.node)} cannot help: a {base} fails the same way "
+                        f"on every attempt {where}. Retry only "
+                        "transient errors (RateLimitError, APIConnectionError, InternalServerError), "
+                        "or let the SDK retry them",
+                        drop_class_fix(model, retry, caught),
+                    )
                     continue
-                base = non_transient_base(caught.name)
-                if base is None:
-                    continue
-                yield Report(
-                    caught.node,
-                    f"Retrying on {model.code(caught.node)} cannot help: a {base} fails the same way "
-                    f"on every attempt (the retry on line {model.line(retry.node)}). Retry only "
-                    "transient errors (RateLimitError, APIConnectionError, InternalServerError), "
-                    "or let the SDK retry them",
-                    drop_class_fix(model, retry, caught),
-                )
+                below = non_transient_below(caught.name or "BaseException") if caught.kind != "other" else []
+                if below:
+                    what = "a bare `except:`" if caught.kind == "bare" else model.code(caught.node)
+                    yield Report(caught.node, _in_vain(f"Retrying on {what}", below, where))
+
+
+def _in_vain(what: str, errors: list[str], where: str) -> str:
+    named = [f"{error} ({NON_TRANSIENT_STATUS[error]})" for error in errors]
+    listed = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
+    return (
+        f"{what} also re-sends {listed}, which fail the same way on every attempt {where}. "
+        "Retry only transient errors (RateLimitError, APIConnectionError, InternalServerError), "
+        "or let the SDK retry them"
+    )

@@ -62,7 +62,7 @@ class TimeoutDisabled(Rule):
         seconds = self.settings.fix_timeout
         for config in model.client_configs:
             setting = model.client_timeout(config)
-            if _disabled(setting) and model.written_here(config, setting):
+            if _disabled(setting) and model.written_here(config, "timeout"):
                 where = "with_options()" if config.derived else f"{config.class_name}()"
                 fix = replace_none_fix(model, setting, seconds, config=config)
                 yield Report(setting.node or config.node, _message(where, setting), fix)

@@ -55,6 +55,9 @@ class Retry:
     unbounded: bool = False  # `while True`, a decorator without a stop
     handlers: tuple[cst.CSTNode, ...] = field(default=(), repr=False)
     library: str = ""
+    # Proved to retry on every exception (tenacity without `retry=`, retrying without a filter);
+    # `retried_on` None alone only means the filter is not known.
+    any_error: bool = False
 
     @property
     def sdk_calls(self) -> tuple[SdkCall, ...]:

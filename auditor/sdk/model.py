@@ -246,8 +246,8 @@ class SdkModel:
     def constructions_without(self, config: ClientConfig, keyword: str) -> list[ClientConfig]:
         return self.settings.constructions_without(config, keyword)
 
-    def written_here(self, config: ClientConfig, setting: Setting) -> bool:
-        return self.settings.written_here(config, setting)
+    def written_here(self, config: ClientConfig, keyword: str) -> bool:
+        return self.settings.written_here(config, keyword)
 
     def worst_case(self, call: SdkCall) -> WorstCase:
         return costs.worst_case(self, call)

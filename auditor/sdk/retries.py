@@ -121,9 +121,14 @@ def _success_leaves(model: SdkModel, loop: cst.For | cst.While, statement: cst.T
 
 
 def _negated_flag(test: cst.BaseExpression) -> str | None:
+    """The name a loop waits on: `while not done:`, `while result is None:`, `while result == None`."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         if isinstance(test.expression, cst.Name):
             return test.expression.value
+    if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+            return test.left.value
     return None
 
 
@@ -206,6 +211,8 @@ def _loop_bound(model: SdkModel, loop: cst.For | cst.While) -> tuple[int | None,
     constant = model.evaluate(test)
     if isinstance(constant, Known) and constant.value in (True, 1):
         return None, True
+    if _negated_flag(test) is not None:
+        return None, True  # `while not done:` / `while result is None:` ends only on success
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
         target = test.comparisons[0]
         limit = model.evaluate(target.comparator)
@@ -286,7 +293,7 @@ def _decorator_retries(model: SdkModel, function: cst.FunctionDef) -> Iterator[R
             continue
         call = expr if isinstance(expr, cst.Call) else None
         retried_on, attempts, unbounded = _policy(model, library, call)
-        yield Retry("decorator", expr, tuple(sites), retried_on, attempts, unbounded, library=library)
+        yield Retry("decorator", expr, tuple(sites), retried_on, attempts, unbounded, library=library, any_error=_any_error(library, call))
 
 
 def _retry_library(model: SdkModel, func: cst.BaseExpression) -> str | None:
@@ -360,7 +367,17 @@ def _iterator_retry(model: SdkModel, loop: cst.For | cst.While) -> Retry | None:
     if not sites:
         return None
     retried_on, attempts, unbounded = _policy(model, "tenacity", loop.iter)
-    return Retry("iterator", loop, tuple(sites), retried_on, attempts, unbounded, library="tenacity")
+    return Retry("iterator", loop, tuple(sites), retried_on, attempts, unbounded, library="tenacity", any_error=_any_error("tenacity", loop.iter))
+
+
+def _any_error(library: str, call: cst.BaseExpression | None) -> bool:
+    """tenacity and retrying retry on every exception unless told otherwise."""
+    keywords = {a.keyword.value for a in call.args if a.keyword is not None} if isinstance(call, cst.Call) else set()
+    if library == "tenacity":
+        return "retry" not in keywords
+    if library == "retrying":
+        return not keywords & {"retry_on_exception", "retry_on_result"}
+    return False
 
 
 def _policy(model: SdkModel, library: str, call: cst.Call | None) -> tuple[tuple[Caught, ...] | None, int | None, bool]:

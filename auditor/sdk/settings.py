@@ -160,8 +160,8 @@ class SettingsInForce:
             return unknown_setting("may be passed through **kwargs", call.node)
         return self._single_setting(call.arguments, "timeout", self.timeout_of)
 
-    def written_here(self, config: ClientConfig, setting: Setting) -> bool:
-        """Was this setting written in this construction, rather than inherited from the client
-        it derives from? (An inherited None is reported once, where it was written.)"""
-        node = setting.node
-        return node is not None and any(ancestor is config.node for ancestor in self.facts.ancestors(node))
+    def written_here(self, config: ClientConfig, keyword: str) -> bool:
+        """Was `keyword` given to this construction (directly or through `**kwargs` a helper
+        builds), rather than inherited from the client it derives from? An inherited None is
+        reported once, where it was written."""
+        return config.parent is None or config.arguments.given(keyword) is True

@@ -161,6 +161,25 @@ def non_transient_base(name: str) -> str | None:
     return next((base for base in exception_ancestors(name) if base in NON_TRANSIENT_ERRORS), None)
 
 
+# The HTTP status of each non-transient error, for messages.
+NON_TRANSIENT_STATUS = {
+    "BadRequestError": 400,
+    "AuthenticationError": 401,
+    "PermissionDeniedError": 403,
+    "NotFoundError": 404,
+    "UnprocessableEntityError": 422,
+}
+
+
+def non_transient_below(name: str) -> list[str]:
+    """The non-transient errors a handler of `name` also catches (`APIStatusError`, `APIError`,
+    `Exception`...), in status order; empty for a class below them or beside them."""
+    return sorted(
+        (error for error in NON_TRANSIENT_ERRORS if name in exception_ancestors(error) and name != error),
+        key=lambda error: NON_TRANSIENT_STATUS[error],
+    )
+
+
 def canonical_exception(name: str) -> str:
     return EXCEPTION_ALIASES.get(name, name)
 

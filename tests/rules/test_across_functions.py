@@ -1,0 +1,213 @@
+"""Facts that cross a function boundary inside one module (issue 18): a client handed to a
+helper or a class, a config object's field defaults, keyword arguments a helper builds, and
+retry shapes that wait on a flag. Each positive has a negative beside it."""
+
+from __future__ import annotations
+
+from conftest import findings, messages
+
+
+def test_a_client_passed_to_a_helper_is_judged_at_its_construction() -> None:
+    source = """
+        import anthropic
+        plain = anthropic.Anthropic()
+        timed = anthropic.Anthropic(timeout=30)
+
+        def ask(client, question):
+            return client.messages.create(model="m", max_tokens=100, messages=[])
+
+        def ask_with_timeout(client):
+            return client.messages.create(model="m", max_tokens=100, messages=[], timeout=20)
+
+        ask(plain, "hi")
+        ask(timed, "hi")
+        ask_with_timeout(plain)
+        """
+    assert findings(source) == [("ANT401", 3, 9)]
+    assert messages(source) == [
+        "ANT401 Anthropic() has no timeout and the call on line 7 sets none: each attempt can wait 600 s (the SDK "
+        "default). Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+    ]
+
+
+def test_a_client_given_to_a_class_reaches_its_methods() -> None:
+    source = """
+        import anthropic
+
+        class Bot:
+            def __init__(self, client):
+                self.client = client
+
+            def ask(self):
+                return self.client.messages.create(model="m", max_tokens=100, messages=[])
+
+        bot = Bot(anthropic.Anthropic())
+        safe = Bot(client=anthropic.Anthropic(timeout=30))
+        """
+    assert findings(source) == [("ANT401", 11, 11)]
+
+
+def test_a_helper_called_only_with_unknown_clients_stays_silent() -> None:
+    assert findings(
+        """
+        import anthropic
+
+        def ask(client):
+            return client.messages.create(model="m", max_tokens=32000, messages=[])
+
+        def run(external):
+            return ask(external)
+        """
+    ) == []
+
+
+def test_field_defaults_of_a_config_class_are_may_be() -> None:
+    source = """
+        import anthropic
+        from dataclasses import dataclass
+
+        @dataclass
+        class Settings:
+            timeout: float | None = None
+            max_tokens: int = 8192
+
+        class Chat:
+            def __init__(self, settings: Settings):
+                self.client = anthropic.Anthropic(timeout=settings.timeout)
+                self.settings = settings
+
+            def ask(self):
+                return self.client.messages.create(model="m", max_tokens=self.settings.max_tokens, messages=[])
+        """
+    assert findings(source) == [("ANT402", 12, 51), ("ANT101", 16, 16)]
+    assert [m.split(":")[0] for m in messages(source)] == [
+        "ANT402 timeout may be None on Anthropic() (default of field timeout of Settings on line 7)",
+        "ANT101 max_tokens may be 8,192 (default of field max_tokens of Settings on line 8) without streaming",
+    ]
+
+
+def test_a_field_passed_through_its_guard_or_overridden_is_not_none() -> None:
+    assert findings(
+        """
+        import anthropic
+        from dataclasses import dataclass
+
+        @dataclass
+        class Settings:
+            timeout: float | None = None
+
+        class Chat:
+            def __init__(self, settings: Settings):
+                kwargs = {}
+                if settings.timeout is not None:
+                    kwargs["timeout"] = settings.timeout
+                self.client = anthropic.Anthropic(**kwargs)
+
+        settings = Settings(timeout=30)
+        client = anthropic.Anthropic(timeout=settings.timeout)
+        """
+    ) == []
+
+
+def test_keyword_arguments_a_helper_builds() -> None:
+    source = """
+        import anthropic
+
+        class Chat:
+            timeout = None
+
+            def _client_params(self):
+                return {"timeout": self.timeout, "max_retries": 3}
+
+            def _guarded_params(self):
+                params = {"max_retries": 3}
+                if self.timeout is not None:
+                    params["timeout"] = self.timeout
+                return params
+
+            def __init__(self):
+                self.client = anthropic.Anthropic(**self._client_params())
+                self.other = anthropic.Anthropic(**self._guarded_params())
+        """
+    assert findings(source) == [("ANT402", 8, 28)]
+    assert messages(source)[0].startswith(
+        "ANT402 timeout may be None on Anthropic() (class attribute timeout of Chat on line 5): this would disable"
+    )
+
+
+def test_a_private_helpers_default_is_not_what_runs_when_every_caller_passes_it() -> None:
+    assert findings(
+        """
+        import anthropic
+
+        def _make(timeout=None):
+            return anthropic.Anthropic(timeout=timeout)
+
+        def make(timeout=None):
+            return anthropic.Anthropic(timeout=timeout)
+
+        client = _make(timeout=30)
+        other = make(timeout=30)
+        """
+    ) == [("ANT402", 8, 40)]  # `make` is public: other callers may rely on its default
+
+
+def test_typing_cast_keeps_the_client() -> None:
+    assert findings(
+        """
+        import anthropic
+        from typing import cast
+        raw = anthropic.Anthropic()
+        client = cast(anthropic.Anthropic, raw)
+        client.messages.create(model="m", max_tokens=100, messages=[])
+        """
+    ) == [("ANT401", 4, 7)]
+
+
+def test_loops_that_wait_on_a_flag_are_retries_that_never_stop() -> None:
+    source = """
+        import anthropic, time
+        client = anthropic.Anthropic(timeout=30)
+
+        def ask():
+            result = None
+            while result is None:
+                try:
+                    result = client.messages.create(model="m", max_tokens=100, messages=[])
+                except anthropic.RateLimitError:
+                    time.sleep(5)
+            return result
+
+        def validate():
+            result = None
+            while result is None:
+                try:
+                    result = parse(client.messages.create(model="m", max_tokens=100, messages=[]))
+                except ValueError:
+                    continue
+            return result
+        """
+    assert findings(source) == [("ANT301", 7, 5)]
+    assert ": it never stops retrying." in messages(source)[0]
+
+
+def test_a_retry_on_a_superclass_re_sends_the_errors_that_cannot_succeed() -> None:
+    source = """
+        import anthropic, tenacity
+        client = anthropic.Anthropic(timeout=30, max_retries=0)
+
+        @tenacity.retry(retry=tenacity.retry_if_exception_type(anthropic.APIStatusError), stop=tenacity.stop_after_attempt(3))
+        def broad():
+            return client.messages.create(model="m", max_tokens=100, messages=[])
+
+        @tenacity.retry(retry=tenacity.retry_if_exception_type(anthropic.RateLimitError), stop=tenacity.stop_after_attempt(3))
+        def narrow():
+            return client.messages.create(model="m", max_tokens=100, messages=[])
+        """
+    assert findings(source) == [("ANT303", 5, 56)]
+    assert messages(source) == [
+        "ANT303 Retrying on anthropic.APIStatusError also re-sends BadRequestError (400), AuthenticationError (401), "
+        "PermissionDeniedError (403), NotFoundError (404) and UnprocessableEntityError (422), which fail the same "
+        "way on every attempt (the retry on line 5). Retry only transient errors (RateLimitError, "
+        "APIConnectionError, InternalServerError), or let the SDK retry them",
+    ]
