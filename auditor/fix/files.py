@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.files import UnreadableFile, read_regular_file
+
 
 class NotWritten(Exception):
     """The fixed text was not written; the message says why, for the user."""
@@ -37,7 +39,10 @@ class SourceFile:
 def read_source(path: Path) -> SourceFile:
     """Raises OSError when unreadable, SyntaxError/UnicodeDecodeError/LookupError when the
     bytes are not text in the encoding they declare."""
-    data = path.read_bytes()
+    try:
+        data = read_regular_file(path)
+    except UnreadableFile as error:  # a FIFO or a device swapped in since the check: never block on it
+        raise OSError(str(error)) from None
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return SourceFile(path, data, encoding, data.decode(encoding))
 
@@ -79,8 +84,8 @@ def write_source(source: SourceFile, text: str, before_replace: Callable[[Path],
 
 def _unchanged(path: Path, data: bytes) -> bool:
     try:
-        return path.read_bytes() == data
-    except OSError:
+        return read_regular_file(path) == data
+    except UnreadableFile:
         return False
 
 
