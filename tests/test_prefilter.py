@@ -61,32 +61,28 @@ def test_prefilter_skips_parsing(corpus: Path, monkeypatch: pytest.MonkeyPatch) 
     assert outcome.findings == full.findings
 
 
-def test_no_sdk_files_never_import_libcst(tmp_path: Path) -> None:
+def _check_in_process(cwd: Path, target: str) -> str:
+    """`auditor check TARGET` in a fresh interpreter: its exit code and whether libcst was loaded."""
     import subprocess
     import sys
 
-    (tmp_path / "a.py").write_text("import os\n")
     script = (
         "import sys\nfrom auditor.cli import main\n"
-        "try:\n    main(['check', '--no-cache', 'a.py'])\n"
+        f"try:\n    main(['check', '--no-cache', {target!r}])\n"
         "except SystemExit as exit:\n    print('exit', exit.code, 'libcst' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
-    assert done.stdout.splitlines()[-1] == "exit 0 False"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd)
+    return done.stdout.splitlines()[-1]
+
+
+def test_no_sdk_files_never_import_libcst(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import os\n")
+    assert _check_in_process(tmp_path, "a.py") == "exit 0 False"
 
 
 def test_a_finding_without_parsing_never_imports_libcst(tmp_path: Path) -> None:
     """Reporting an ANT000 loads the rule registry: no rule may pull libcst in at import time
     (a run over a large tree with one bad file would pay for it)."""
-    import subprocess
-    import sys
-
     (tmp_path / "a.py").write_text("import os\n")
     (tmp_path / "b.py").write_bytes(b"# -*- coding: uft-8 -*-\nimport anthropic\n")
-    script = (
-        "import sys\nfrom auditor.cli import main\n"
-        "try:\n    main(['check', '--no-cache', '.'])\n"
-        "except SystemExit as exit:\n    print('exit', exit.code, 'libcst' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
-    assert done.stdout.splitlines()[-1] == "exit 1 False"
+    assert _check_in_process(tmp_path, ".") == "exit 1 False"
