@@ -21,7 +21,7 @@ from auditor.discovery import discover
 from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file, trigger_pattern
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
-from auditor.supervisor import Supervisor
+from auditor.supervisor import Supervisor, WorkerLost
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -149,7 +149,9 @@ def analysis_supervisor(workers: int = 1, time_limit: float = FILE_TIME_LIMIT, s
     return Supervisor(_analyse_job, _lost_job, workers, time_limit + 1.0, start_method=start_method)
 
 
-def _lost_job(job: _Job, reason: Exception) -> tuple[FileResult, str | None]:
+def _lost_job(job: _Job, reason: WorkerLost) -> tuple[FileResult, str | None]:
+    if reason.internal:  # a bug in auditor: exit 3, and the file is not reported as if it were at fault
+        return FileResult(job.shown, errors=[f"the analysis of {job.shown} failed: {reason}"]), None
     return FileResult(job.shown, [parse_error_finding(job.shown, str(reason))]), None
 
 

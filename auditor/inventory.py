@@ -77,6 +77,12 @@ def _client_row(model: SdkModel, config: ClientConfig) -> dict[str, Any]:
         "max_retries": _setting(model.client_max_retries(config)),
         "findings": [],
         "_span": span,
+        # A setting can be written outside the construction (`**self._client_params()`).
+        "_related": [
+            _span(model, s.node)
+            for s in (model.client_timeout(config), model.client_max_retries(config))
+            if s.node is not None and model.facts.located(s.node)
+        ],
     }
 
 
@@ -130,6 +136,9 @@ def _related_spans(model: SdkModel, call: SdkCall, retries: list[Any]) -> list[t
         nodes.extend(retry.handlers)
         nodes.extend(c.node for c in retry.retried_on or ())
     nodes.extend(handler for handler, _ in model.handlers_around(call.node))
+    own_timeout = model.call_timeout(call)
+    if own_timeout is not None and own_timeout.node is not None and model.facts.located(own_timeout.node):
+        nodes.append(own_timeout.node)  # `create(**self._request())` writes it in the helper
     return [_span(model, node) for node in nodes]
 
 
@@ -145,7 +154,7 @@ def _attach_findings(model: SdkModel, clients: list[dict[str, Any]], calls: list
     related: dict[int, list[tuple[tuple[int, int, int, int], dict[str, Any]]]] = {}
     for row in (*clients, *calls):
         _index(own, row["_span"], row)
-    for row in calls:
+    for row in (*clients, *calls):
         for span in row["_related"]:
             _index(related, span, row)
     for finding in findings:

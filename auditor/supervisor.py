@@ -27,7 +27,12 @@ MEMORY_LIMIT = 4 * 1024**3
 
 
 class WorkerLost(Exception):
-    """Why a task produced no result: worded for the user, ends with what happened to the file."""
+    """Why a task produced no result: worded for the user, ends with what happened to the file.
+    `internal`: a bug in auditor (the work raised), not something the file did to the worker."""
+
+    def __init__(self, message: str, internal: bool = False) -> None:
+        super().__init__(message)
+        self.internal = internal
 
 
 @dataclass
@@ -136,6 +141,8 @@ class Supervisor(Generic[Task, Result]):
         if status == "ok":
             result: Result = value
             return result
+        if status == "error":  # the work raised: the worker itself is fine
+            return self.lost(task, WorkerLost(value, internal=True))
         self._stop(worker)  # after a MemoryError the worker's heap cannot be trusted
         return self.lost(task, WorkerLost(value))
 
@@ -181,12 +188,22 @@ def _serve(connection: Connection, work: Callable[[Any], Any], memory_limit: int
             reply: tuple[str, Any] = ("ok", work(task))
         except MemoryError:
             reply = ("lost", f"the analysis needed more than {memory_limit_text(memory_limit)} of memory: the file was not checked")
+        except Exception as error:  # a bug: reported as an internal error, never a traceback here
+            reply = ("error", _describe(error))
         try:
             connection.send(reply)
         except (OSError, ValueError):
             return
-        if reply[0] != "ok":
+        if reply[0] == "lost":
             return
+
+
+def _describe(error: Exception) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}{where}"
 
 
 def _cap_memory(limit: int) -> None:

@@ -134,3 +134,15 @@ def test_backoff_in_closed_form_matches_the_sdk_formula() -> None:
         assert sdk_backoff(retries) == sum(min(INITIAL_RETRY_DELAY * 2**n, MAX_RETRY_DELAY) for n in range(retries))
     assert sdk_backoff(10_000) == 7.5 + 8 * 9_996
     assert attempts_budget(3600.0, 10**400) == math.inf  # absurd, but never a crash
+
+
+def test_a_tool_runner_multiplies_by_its_iterations_or_has_no_bound() -> None:
+    model = model_of(
+        "import anthropic\nclient = anthropic.Anthropic(timeout=60)\n"
+        "client.beta.messages.tool_runner(model='m', max_tokens=100, messages=[], tools=[], max_iterations=5)\n"
+        "client.beta.messages.tool_runner(model='m', max_tokens=100, messages=[], tools=[])\n"
+    )
+    bounded, endless = (model.worst_case(call) for call in model.sdk_calls)
+    assert (bounded.requests, bounded.seconds) == (15, 5 * (3 * 60 + 1.5))
+    assert (endless.requests, endless.requests_unbounded, endless.seconds_unbounded) == (None, True, True)
+    assert endless.requests_reason == "tool_runner has no max_iterations: it sends requests until the model stops calling tools"

@@ -32,16 +32,18 @@ def _work(task: str) -> str:
         return str(len(hoard))
     if task == "exit":
         os._exit(7)
+    if task == "bug":
+        raise KeyError("no such node")
     return task.upper()
 
 
 def _lost(task: str, reason: WorkerLost) -> str:
-    return f"lost {task}: {reason}"
+    return f"{'bug in' if reason.internal else 'lost'} {task}: {reason}"
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_every_good_task_survives_the_bad_ones(workers: int) -> None:
-    tasks = ["a", "segfault", "b", "hang", "c", "hog", "d", "exit", "e"]
+    tasks = ["a", "segfault", "b", "hang", "c", "hog", "d", "exit", "e", "bug", "f"]
     supervisor = Supervisor(_work, _lost, workers=workers, time_limit=0.5, memory_limit=1024**3)
     supervisor_grace = 1.0
     import auditor.supervisor
@@ -63,6 +65,8 @@ def test_every_good_task_survives_the_bad_ones(workers: int) -> None:
         "D",
         "lost exit: the analysis process exited unexpectedly (exit code 7): the file was not checked",
         "E",
+        "bug in bug: KeyError: 'no such node' (at test_isolation.py:36)",
+        "F",
     ]
     assert elapsed < 10  # the hang cost its deadline, not its 60 s
 

@@ -37,6 +37,10 @@ class ModuleFacts:
         wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         return dict(wrapper.resolve(PositionProvider))
 
+    def located(self, node: cst.CSTNode) -> bool:
+        """Is `node` in this module's text? (Placeholders the analysis makes up are not.)"""
+        return node in self._positions
+
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self._positions[node]
 

@@ -56,6 +56,8 @@ def stream_advice(model: SdkModel, call: SdkCall) -> str:
 
     if call.operation.startswith("completions"):
         return "pass `stream=True` and read the events (legacy completions have no `.stream()` helper), or move to `messages.stream(...)`"
+    if call.method == "tool_runner":
+        return "pass `stream=True` to `tool_runner(...)`: each turn is then streamed"
     assert isinstance(call.node.func, cst.Attribute)
     resource = call.node.func.value
     while isinstance(resource, cst.Attribute) and resource.attr.value in RESPONSE_WRAPPERS:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from auditor.sdk.model import SdkModel
 
 
+# The attribute names between a client and a generation method: `x.beta.prompt_caching.messages`.
+_RESOURCE_NAMES = frozenset({"beta", "prompt_caching", "messages", "completions", *table.RESPONSE_WRAPPERS})
+
+
 class Calls:
     def __init__(self, model: SdkModel) -> None:
         self.facts = model.facts
@@ -53,7 +57,7 @@ class Calls:
     def _passed_in(self, expr: cst.BaseExpression) -> bool:
         """Is the object under `x.messages` something handed in from outside (a parameter, or an
         attribute set from one), rather than a known object of another library?"""
-        while isinstance(expr, cst.Attribute) and expr.attr.value in ("beta", "messages", "completions", *table.RESPONSE_WRAPPERS):
+        while isinstance(expr, cst.Attribute) and expr.attr.value in _RESOURCE_NAMES:
             expr = expr.value
         if isinstance(expr, cst.Name):
             bindings = self.facts.lookup(expr.value, self.facts.scope_of(expr))
@@ -198,7 +202,7 @@ class Calls:
 def _attribute_path(expr: cst.BaseExpression) -> tuple[str, ...]:
     """("beta", "messages") for `whatever.beta.messages`: the resource part of an unresolved call."""
     names: list[str] = []
-    while isinstance(expr, cst.Attribute) and expr.attr.value in ("beta", "messages", "completions", *table.RESPONSE_WRAPPERS):
+    while isinstance(expr, cst.Attribute) and expr.attr.value in _RESOURCE_NAMES:
         names.append(expr.attr.value)
         expr = expr.value
     return tuple(reversed(names))

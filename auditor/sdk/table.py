@@ -138,9 +138,13 @@ HTTPX_DEFAULT_TIMEOUT_SECONDS = 5.0
 # Resource paths under a client whose methods generate, and those methods. The legacy
 # `completions` resource (`max_tokens_to_sample`) is gone from the 2.x SDK but lives on in code
 # written for 0.x, which is exactly the code worth checking.
-LEGACY_GENERATION_RESOURCES = frozenset({("completions",)})
+# Namespaces of older SDKs: legacy completions, and `beta.prompt_caching.messages` (0.3x).
+LEGACY_GENERATION_RESOURCES = frozenset({("completions",), ("beta", "prompt_caching", "messages")})
 GENERATION_RESOURCES = frozenset({("messages",), ("beta", "messages")}) | LEGACY_GENERATION_RESOURCES
-GENERATION_METHODS = frozenset({"create", "parse", "stream"})
+# `tool_runner` sends `create` requests in a loop until the model stops asking for tools
+# (or `max_iterations`), each one a generation with the runner's max_tokens and stream.
+GENERATION_METHODS = frozenset({"create", "parse", "stream", "tool_runner"})
+REQUEST_LOOPS = frozenset({"tool_runner"})
 # Attributes that wrap a resource without changing what the call does.
 RESPONSE_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 CLIENT_DERIVERS = frozenset({"with_options", "copy"})

@@ -73,6 +73,14 @@ def worst_case(model: SdkModel, call: SdkCall) -> WorstCase:
     for retry in retries:
         multiplier = None if retry.attempts is None or multiplier is None else multiplier * retry.attempts
     unbounded = any(r.unbounded for r in retries)
+    endless = "an enclosing retry has no bound"
+    if call.method in table.REQUEST_LOOPS:  # one request per turn, until max_iterations if given
+        iterations = call.arguments.constant("max_iterations")
+        if isinstance(iterations, Known) and isinstance(iterations.value, int) and not isinstance(iterations.value, bool):
+            multiplier = None if multiplier is None else multiplier * max(iterations.value, 1)
+        else:
+            unbounded = True
+            endless = f"{call.method} has no max_iterations: it sends requests until the model stops calling tools"
 
     def case(requests: int | None, requests_unbounded: bool, requests_reason: str, seconds: float | None, seconds_unbounded: bool, seconds_reason: str, refused: bool = False) -> WorstCase:
         return WorstCase(requests, requests_unbounded, requests_reason, seconds, seconds_unbounded, seconds_reason, refused, timeout, sdk_attempts, multiplier)
@@ -83,7 +91,7 @@ def worst_case(model: SdkModel, call: SdkCall) -> WorstCase:
         return case(0, False, reason, 0.0, False, reason, refused=True)
     if unbounded:
         requests: int | None = None
-        why = "an enclosing retry has no bound"
+        why = endless
     elif sdk_attempts is None or multiplier is None:
         requests = None
         why = "max_retries is not known" if sdk_attempts is None else "a retry's bound is not known"

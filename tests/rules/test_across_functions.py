@@ -211,3 +211,17 @@ def test_a_retry_on_a_superclass_re_sends_the_errors_that_cannot_succeed() -> No
         "way on every attempt (the retry on line 5). Retry only transient errors (RateLimitError, "
         "APIConnectionError, InternalServerError), or let the SDK retry them",
     ]
+
+
+def test_older_and_looping_generation_calls() -> None:
+    """`beta.prompt_caching.messages` (older SDKs) generates like `messages`; `tool_runner`
+    sends one request per turn with its own max_tokens and stream."""
+    source = """
+        import anthropic
+        client = anthropic.Anthropic(timeout=60)
+        client.beta.prompt_caching.messages.create(model="m", max_tokens=8192, messages=[])
+        runner = client.beta.messages.tool_runner(model="m", max_tokens=8192, messages=[], tools=[])
+        streamed = client.beta.messages.tool_runner(model="m", max_tokens=8192, messages=[], tools=[], stream=True)
+        """
+    assert findings(source) == [("ANT101", 4, 1), ("ANT101", 5, 10)]
+    assert messages(source)[1].endswith("Stream it: pass `stream=True` to `tool_runner(...)`: each turn is then streamed")
