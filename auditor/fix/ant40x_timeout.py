@@ -14,17 +14,13 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Fix
 from auditor.fix.edits import replace_node
-from auditor.sdk.table import CLIENT_CLASSES
+from auditor.sdk.table import CLIENT_CLASSES, nonstreaming_estimate
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from auditor.sdk.facts import ClientConfig, SdkCall, Setting
     from auditor.sdk.model import SdkModel
-
-# The SDK's estimate: 60 minutes for 128,000 tokens (`_calculate_nonstreaming_timeout`).
-SECONDS_PER_TOKEN = 3600 / 128_000
-
 
 def timeout_for(model: SdkModel, calls: Iterable[SdkCall], fix_timeout: float) -> float:
     """`fix_timeout`, or the SDK's estimate for the largest non-streamed call among `calls`."""
@@ -35,7 +31,7 @@ def timeout_for(model: SdkModel, calls: Iterable[SdkCall], fix_timeout: float) -
         if model.streamed(call) is False:
             tokens = model.max_tokens(call)
             if isinstance(tokens, Known) and isinstance(tokens.value, (int, float)):
-                seconds = max(seconds, float(math.ceil(SECONDS_PER_TOKEN * tokens.value)))
+                seconds = max(seconds, float(math.ceil(nonstreaming_estimate(tokens.value))))
     return seconds
 
 

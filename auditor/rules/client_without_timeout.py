@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
 from auditor.rules.wording import attempts_wait, format_seconds, plural
-from auditor.sdk.table import DEFAULT_TIMEOUT_SECONDS
+from auditor.analysis.values import Known
+from auditor.sdk.table import DEFAULT_TIMEOUT_SECONDS, nonstreaming_estimate
 
 if TYPE_CHECKING:
     from auditor.sdk.facts import ClientConfig, SdkCall, WorstCase
@@ -82,9 +84,30 @@ class ClientWithoutTimeout(Rule):
                 config.node,
                 f"{config.class_name}() has no timeout and the call on line {model.line(call.node)} sets none: each "
                 f"attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default){_in_all(model.worst_case(call))}. "
-                f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
+                f"{_advice(model, config, call)}",
                 add_timeout_fix(model, config, self.settings.fix_timeout),
             )
+
+
+def _advice(model: SdkModel, config: ClientConfig, call: SdkCall) -> str:
+    """A timeout that fits the call: above the SDK's own estimate for a long non-streamed
+    answer (a shorter one turns it into timeouts and re-generations), or stream first."""
+    example = 60
+    tokens = model.max_tokens(call) if model.streamed(call) is False else None
+    if isinstance(tokens, Known) and isinstance(tokens.value, (int, float)):
+        estimate = nonstreaming_estimate(tokens.value)
+        if estimate > DEFAULT_TIMEOUT_SECONDS:
+            return (
+                f"Stream the call on line {model.line(call.node)} first (the SDK expects max_tokens={tokens.value:,} "
+                f"to take up to {format_seconds(estimate)} unstreamed), then pass timeout= to the client"
+            )
+        if estimate >= example:
+            example = math.ceil(estimate / 30) * 30  # the next half minute above the estimate
+            return (
+                f"Pass timeout= to the client above the SDK's estimate of {format_seconds(estimate)} for "
+                f"max_tokens={tokens.value:,}, e.g. {config.class_name}(timeout={example:.1f}), or stream the call"
+            )
+    return f"Pass timeout= to the client, e.g. {config.class_name}(timeout={example:.1f}), or to every call"
 
 
 def _in_all(worst: WorstCase) -> str:

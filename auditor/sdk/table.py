@@ -188,6 +188,13 @@ def canonical_exception(name: str) -> str:
     return EXCEPTION_ALIASES.get(name, name)
 
 
+def nonstreaming_estimate(max_tokens: float) -> float:
+    """The SDK's own estimate of how long a non-streamed answer of `max_tokens` can take
+    (`_calculate_nonstreaming_timeout`: an hour for 128,000 tokens). A timeout below it turns
+    long answers into timeouts and re-generations."""
+    return 3600 * max_tokens / 128_000
+
+
 def sdk_backoff(retries: int) -> float:
     """Longest total sleep between attempts for `retries` retries, as `_calculate_retry_timeout`
     computes it: min(0.5 * 2**n, 8) seconds before retry n+1, less up to 25% jitter (ignored

@@ -550,3 +550,27 @@ def test_budget_with_unknown_retries_claims_only_one_attempt() -> None:
         "ANT403 Anthropic() can wait 3,600 s x 10,001 attempts + 79,975.5 s of backoff = 36,083,575.5 s (max_retries=10000), above "
         "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
     ]
+
+
+def test_the_suggested_timeout_fits_the_call() -> None:
+    """Above the SDK's own estimate for a long non-streamed answer, or stream first: a shorter
+    timeout would turn long answers into timeouts and re-generations."""
+    found = messages(
+        """
+        import anthropic
+        small = anthropic.Anthropic()
+        medium = anthropic.Anthropic()
+        large = anthropic.Anthropic()
+        small.messages.create(model="m", max_tokens=1024, messages=[])
+        medium.messages.create(model="m", max_tokens=8192, messages=[])
+        large.messages.create(model="m", max_tokens=32000, messages=[])
+        """,
+        select=("ANT401",),
+    )
+    assert [m.split(". ", 1)[1] for m in found] == [
+        "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        "Pass timeout= to the client above the SDK's estimate of 230.4 s for max_tokens=8,192, e.g. "
+        "Anthropic(timeout=240.0), or stream the call",
+        "Stream the call on line 8 first (the SDK expects max_tokens=32,000 to take up to 900 s unstreamed), "
+        "then pass timeout= to the client",
+    ]
