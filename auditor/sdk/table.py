@@ -1,12 +1,19 @@
 """What auditor knows about the `anthropic` package, as a table: lint time never imports the SDK.
 
-`tests/test_sdk_drift.py` compares every entry with the installed package, so a new SDK release
-that adds a client or moves an exception fails CI instead of silently going unrecognised.
+The tables below describe the newest SDK auditor knows (NEWEST_VERSION); what changed since
+OLDEST_VERSION is data too, in the "History" section, and auditor.sdk.versions turns it into the
+facts of any one version. `tests/test_sdk_drift.py` compares the facts of the installed package's
+version with the package itself, so a new SDK release that adds a client or moves an exception
+fails CI instead of silently going unrecognised, and CI can run it against an old SDK as well.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 SDK_MODULE = "anthropic"
+
+Version = tuple[int, int, int]
 
 # Exported client classes, by their public name. `Client`/`AsyncClient` are aliases of the first two.
 CLIENT_CLASSES: dict[str, bool] = {  # name -> is_async
@@ -150,11 +157,120 @@ RESPONSE_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 CLIENT_DERIVERS = frozenset({"with_options", "copy"})
 
 
-def exception_ancestors(name: str) -> list[str]:
-    """`name` and every base above it, nearest first, ending at `BaseException`."""
+# ---------------------------------------------------------------------------------------------
+# History: what changed between OLDEST_VERSION and NEWEST_VERSION, read from each release's wheel
+# (and its CHANGELOG where it says so). A name absent from a *_SINCE table has been there since
+# OLDEST_VERSION. auditor.sdk.versions applies these; nothing else compares versions.
+
+# The oldest SDK whose facts auditor knows: 0.6.0 brought today's backoff (0.5 * 2**n s, at most
+# 8 s; 0.3.x-0.5.x waited at most 2 s), after 0.3.10's 600 s default timeout (60 s before) and
+# 0.4's AnthropicError at the top of the tree. An older target is read as this one.
+OLDEST_VERSION: Version = (0, 6, 0)
+# The newest release these tables were checked against; a newer target gets its facts.
+NEWEST_VERSION: Version = (2, 14, 0)
+
+# First version that exports each client class.
+CLIENT_SINCE: dict[str, Version] = {
+    "AnthropicVertex": (0, 11, 0),
+    "AsyncAnthropicVertex": (0, 11, 0),
+    "AnthropicBedrock": (0, 14, 0),
+    "AsyncAnthropicBedrock": (0, 14, 0),
+    "AnthropicFoundry": (0, 74, 0),
+    "AsyncAnthropicFoundry": (0, 74, 0),
+    "AnthropicAWS": (0, 88, 0),
+    "AsyncAnthropicAWS": (0, 88, 0),
+    "AnthropicBedrockMantle": (0, 91, 0),
+    "AsyncAnthropicBedrockMantle": (0, 91, 0),
+    "AnthropicGoogleCloud": (0, 117, 0),
+    "AsyncAnthropicGoogleCloud": (0, 117, 0),
+}
+
+# First version that exports each exception class.
+EXCEPTION_SINCE: dict[str, Version] = {
+    "WorkloadIdentityError": (0, 98, 0),
+    "APIWebhookValidationError": (0, 100, 0),
+    "OverloadedError": (0, 108, 0),
+    "RequestTooLargeError": (0, 108, 0),
+    "RetryableError": (0, 108, 0),
+    "DeadlineExceededError": (0, 123, 0),
+    "ServiceUnavailableError": (0, 123, 0),
+    "CredentialsError": (1, 5, 0),
+    "IdentityTokenFileError": (1, 5, 0),
+    **dict.fromkeys(
+        (
+            "CMEKContextUnavailableError",
+            "CMEKKeyDisabledError",
+            "CMEKKeyNetworkBlockedError",
+            "CMEKKeyUnreachableError",
+            "ClaudeCodeKeyCreatorNotMemberError",
+            "ClaudeCodeVersionTooOldError",
+            "ClientClosedRequestError",
+            "ContentTooLargeError",
+            "EnforcedSpendLimitReachedError",
+            "GatewayTimeoutError",
+            "HTTPNotImplementedError",
+            "OrganizationOnHoldError",
+            "OrganizationTypeNotSupportedError",
+            "PreconditionFailedError",
+            "RequestBodyEncodingInvalidError",
+            "RequestBodyEncodingUnsupportedError",
+            "RequestBodyTooLargeAfterDecodingError",
+            "RequestHeaderFieldsTooLargeError",
+            "RequestTimeoutError",
+        ),
+        (2, 5, 0),
+    ),
+    "RampLimitExceededError": (2, 6, 0),
+    "SandboxEgressRestrictedError": (2, 7, 0),
+    "ParentOrganizationRequiredError": (2, 9, 0),
+    "PaymentRequiredError": (2, 10, 0),
+    "ContractSpendLimitReachedError": (2, 10, 0),
+    "LinkedOrganizationBillingUnavailableError": (2, 10, 0),
+    "LinkedOrganizationSpendLimitReachedError": (2, 10, 0),
+    "WorkspaceHumanReviewDisabledError": (2, 13, 0),
+}
+
+# Classes that moved in the tree: name -> (version, the parent it had before that version).
+# 2.5.0 put the 5xx errors under InternalServerError and made two names aliases.
+EARLIER_PARENTS: dict[str, tuple[Version, str]] = {
+    "OverloadedError": ((2, 5, 0), "APIStatusError"),
+    "ServiceUnavailableError": ((2, 5, 0), "APIStatusError"),
+    "DeadlineExceededError": ((2, 5, 0), "APIStatusError"),
+}
+# First version in which each alias names the other class (before, it was a class of its own).
+ALIAS_SINCE: dict[str, Version] = {
+    "RequestTooLargeError": (2, 5, 0),
+    "DeadlineExceededError": (2, 5, 0),
+}
+
+# The guard that raises ValueError before sending a long non-streamed request arrived in 0.47.0
+# (CHANGELOG: "0.47.0 (2025-02-24) ... api: add claude-3.7 + support for thinking"; 0.47.1 then
+# "update large max_tokens error message"). 0.46.0 has no `_calculate_nonstreaming_timeout`:
+# it sends such a request and waits up to its timeout on every attempt.
+REFUSES_LONG_NONSTREAMED_SINCE: Version = (0, 47, 0)
+# MODEL_NONSTREAMING_TOKENS (a lower limit for some models) arrived in 0.52.0, with Claude 4.
+MODEL_NONSTREAMING_TOKENS_SINCE: Version = (0, 52, 0)
+# Model entries added after the table itself: model -> first version.
+MODEL_LIMIT_SINCE: dict[str, Version] = {
+    "anthropic.claude-opus-4-1-20250805-v1:0": (0, 61, 0),
+    "claude-opus-4-1@20250805": (0, 61, 0),
+}
+# Entries since removed: model -> (limit, first version, first version without it).
+REMOVED_MODEL_LIMITS: dict[str, tuple[int, Version, Version]] = {
+    "claude-opus-4-1-20250805": (8_192, (0, 61, 0), (0, 121, 0)),
+}
+
+# How the client sends the API key: `X-Api-Key: <key>` until 1.x, `Authorization: Bearer <key>`
+# from 2.0.0 on (a gateway that expects one header rejects the other).
+BEARER_KEY_SINCE: Version = (2, 0, 0)
+
+
+def exception_ancestors(name: str, parents: Mapping[str, str] = EXCEPTION_PARENTS) -> list[str]:
+    """`name` and every base above it, nearest first, ending at `BaseException` (in the tree
+    `parents`, by default the newest SDK's)."""
     chain = [name]
-    while chain[-1] in EXCEPTION_PARENTS:
-        chain.append(EXCEPTION_PARENTS[chain[-1]])
+    while chain[-1] in parents:
+        chain.append(parents[chain[-1]])
     if chain[-1] == "Exception":
         chain.append("BaseException")
     return chain
