@@ -7,9 +7,12 @@ import json
 import re
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 from auditor.live_guard import NotAStream, Redirected, StopCheck, WaitTooLong, WireGuard
 from auditor.live_report import Failure, Report
+
+ANTHROPIC_HOST = "api.anthropic.com"
 
 # SDK exception class -> failure kind, most specific first (OverloadedError is an InternalServerError).
 # Looked up by name so that an older SDK that lacks a class falls through to the status code.
@@ -49,7 +52,7 @@ _KIND_BY_ERROR_TYPE = {
 _WORDING = {
     "auth": (
         "the API key was rejected ({detail})",
-        "check ANTHROPIC_API_KEY: it must hold a valid, active API key for {base_url}",
+        "check ANTHROPIC_API_KEY: it must hold a valid, active API key for {base_url}{key_header}",
     ),
     "permission": (
         "the API key has no permission for this request ({detail})",
@@ -294,8 +297,20 @@ def describe(kind: str, report: Report, *, detail: str, **fields: Any) -> Failur
         "base_url": report.base_url,
         "timeout": report.timeout_s,
         "deadline": report.deadline_s,
+        "key_header": _key_header(report),
     }
     return Failure(kind=kind, cause=cause.format(**values), fix=fix.format(**values), **fields)
+
+
+def _key_header(report: Report) -> str:
+    """How the installed SDK sends the key, for a server other than Anthropic's own: a gateway
+    that expects `x-api-key` rejects the bearer token of a 2.x SDK, and the other way round."""
+    from auditor.sdk.versions import parse_version, release
+
+    if urlsplit(report.base_url).hostname == ANTHROPIC_HOST or parse_version(report.sdk_version) is None:
+        return ""
+    header = "Authorization: Bearer <key>" if release(report.sdk_version).bearer_key else "X-Api-Key: <key>"
+    return f"; anthropic {report.sdk_version} sends it as `{header}`, which the server there must accept"
 
 
 def request_id_of(error: Exception) -> str | None:

@@ -254,6 +254,25 @@ def test_rejected_key(tmp_path: Path) -> None:
     assert len(api.requests) == 1
 
 
+def test_a_rejected_key_names_the_header_the_installed_sdk_sent() -> None:
+    """A gateway may expect `x-api-key` while a 2.x SDK sends a bearer token (or the other way
+    round): the fix names the header the SDK really used, as the server recorded it."""
+    import anthropic
+
+    from auditor.sdk.versions import release
+
+    with LoopbackAPI(api_key="sk-ant-the-right-key") as api:
+        result, report = run_json("--base-url", api.url)
+    sent = api.requests[0].headers
+    header = "Authorization: Bearer <key>" if release(anthropic.__version__).bearer_key else "X-Api-Key: <key>"
+    assert (sent.get("authorization"), sent.get("x-api-key")) == ((f"Bearer {KEY}", None) if "Bearer" in header else (None, KEY))
+    assert report["failure"]["fix"] == (
+        f"check ANTHROPIC_API_KEY: it must hold a valid, active API key for {api.url}; anthropic "
+        f"{anthropic.__version__} sends it as `{header}`, which the server there must accept"
+    )
+    assert result.exit_code == EXIT_REFUSED
+
+
 def test_no_permission(api: LoopbackAPI) -> None:
     api.script(error(403, "permission_error", "Your API key does not have permission to use this resource."))
     result = run("--base-url", api.url, "--model", "claude-restricted")
