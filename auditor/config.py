@@ -6,6 +6,7 @@ CLI prints and exits 2 on: a user never sees a traceback for a typo.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -13,9 +14,12 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.files import UnreadableFile, read_regular_file
+
+if TYPE_CHECKING:
+    from auditor.project_sdk import Pin
 
 CONFIG_FILES = (".auditor.toml", "auditor.toml", "pyproject.toml")
 # Far beyond any real configuration file; a larger one is refused rather than read into memory.
@@ -104,6 +108,9 @@ class Settings:
     fix_timeout: float = 600.0  # the timeout the ANT401/ANT402 fixes write (the SDK's default)
     fixable: tuple[str, ...] = ("ALL",)
     unfixable: tuple[str, ...] = ()
+    # The SDK version whose facts apply: the configuration's, else the project's own pin
+    # (auditor.project_sdk), else the newest auditor knows.
+    target_sdk_version: str = "current"
     sdk: SdkSettings = SdkSettings()
     live: LiveSettings = LiveSettings()
     # Where each key came from ("default" or a file path), and the project root it applies to.
@@ -213,6 +220,17 @@ def _fail_on(value: Any) -> str:
     return text
 
 
+def _sdk_version(value: Any) -> str:
+    from auditor.sdk.versions import target_version
+
+    if not isinstance(value, str):
+        raise _WrongType('a string: "current" or an SDK version such as "0.40.0"')
+    try:
+        return target_version(value)
+    except ValueError as error:
+        raise _Invalid(str(error)) from None
+
+
 # key in the file -> (attribute, checker)
 TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _strings),
@@ -232,6 +250,7 @@ TOP_LEVEL_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "fix-timeout": ("fix_timeout", _timeout_seconds),
     "fixable": ("fixable", _strings),
     "unfixable": ("unfixable", _strings),
+    "target-sdk-version": ("target_sdk_version", _sdk_version),
 }
 SDK_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "client-classes": ("client_classes", _strings),
@@ -438,6 +457,7 @@ class ConfigResolver:
         self._by_file: dict[Path, Settings] = {}
         self._by_dir: dict[Path, Settings] = {}
         self._by_name: dict[str, Settings] = {}  # directory as given -> settings, saves a resolve()
+        self._pins: dict[Path, Pin | None] = {}  # project root -> the SDK version its files pin
         self._explicit: Settings | None = None
         if explicit is not None:
             if not explicit.exists():
@@ -446,8 +466,23 @@ class ConfigResolver:
 
     def _load(self, path: Path) -> Settings:
         if path not in self._by_file:
-            self._by_file[path] = load_settings(path, self._validate)
+            self._by_file[path] = self._with_sdk_version(load_settings(path, self._validate))
         return self._by_file[path]
+
+    def _with_sdk_version(self, settings: Settings) -> Settings:
+        """Without `target-sdk-version` in the file: the version the project's own files pin,
+        read once per project root (auditor.project_sdk)."""
+        if settings.source_of("target-sdk-version") != "default":
+            return settings
+        if settings.root not in self._pins:
+            from auditor.project_sdk import find_pin
+
+            self._pins[settings.root] = find_pin(settings.root)
+        pin = self._pins[settings.root]
+        if pin is None:
+            return settings
+        sources = (*settings.sources, ("target-sdk-version", f"{_display(pin.path)}: {pin.detail}"))
+        return dataclasses.replace(settings, target_sdk_version=pin.version, sources=sources)
 
     def for_path(self, path: Path) -> Settings:
         if self._explicit is not None:
@@ -458,6 +493,6 @@ class ConfigResolver:
             directory = Path(key).resolve()
             if directory not in self._by_dir:
                 found = find_config_file(directory)
-                self._by_dir[directory] = self._load(found) if found else Settings(root=self._fallback_root or default_root())
+                self._by_dir[directory] = self._load(found) if found else self._with_sdk_version(Settings(root=self._fallback_root or default_root()))
             settings = self._by_name[key] = self._by_dir[directory]
         return settings

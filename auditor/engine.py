@@ -240,7 +240,7 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
     from auditor.sdk.model import SdkModel
 
     try:
-        model = SdkModel(module, path, settings.sdk, settings.retry_decorators)
+        model = SdkModel(module, path, settings.sdk, settings.retry_decorators, settings.target_sdk_version)
     except RecursionError:
         result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
         return

@@ -106,7 +106,27 @@ def test_explicit_config_file(project: Path) -> None:
             "[tool.auditor]\nmax-wait = 3\n",
             "pyproject.toml: [tool.auditor] max-wait: unknown key (known keys: exclude, extend-exclude, "
             "extend-select, fail-on, fix, fix-timeout, fixable, ignore, max-tokens-threshold, max-total-wait, output-format, "
-            "per-file-ignores, report-unused-ignores, retry-decorators, select, unfixable, unsafe-fixes)",
+            "per-file-ignores, report-unused-ignores, retry-decorators, select, target-sdk-version, unfixable, unsafe-fixes)",
+        ),
+        (
+            "[tool.auditor]\ntarget-sdk-version = 0.40\n",
+            'pyproject.toml: [tool.auditor] target-sdk-version: expected a string: "current" or an SDK version such '
+            'as "0.40.0", got 0.4',
+        ),
+        (
+            "[tool.auditor]\ntarget-sdk-version = 'latest'\n",
+            "pyproject.toml: [tool.auditor] target-sdk-version: expected \"current\" or an SDK version such as "
+            "\"0.40.0\", got 'latest'",
+        ),
+        (
+            "[tool.auditor]\ntarget-sdk-version = '>=0.40'\n",
+            "pyproject.toml: [tool.auditor] target-sdk-version: expected \"current\" or an SDK version such as "
+            "\"0.40.0\", got '>=0.40'",
+        ),
+        (
+            "[tool.auditor]\ntarget-sdk-version = '0.5.9'\n",
+            "pyproject.toml: [tool.auditor] target-sdk-version: auditor knows the SDK from 0.6.0 on (older ones "
+            "retried differently): got '0.5.9', use '0.6.0' or later",
         ),
         (
             "[tool.auditor.live]\ntimeout = 'fast'\n",

@@ -23,7 +23,9 @@ class NonStreamedLongRequest(Rule):
     `stream=True` and `messages.stream(...)` are streamed; `stream=<variable>` cannot be proved
     either way and is left alone.
 
-    When the SDK itself will refuse the call, ANT102 reports it instead.
+    When the SDK itself will refuse the call, ANT102 reports it instead. With a
+    `target-sdk-version` older than 0.47.0, which has no such guard, a call newer SDKs refuse is
+    reported here: that SDK sends it and waits up to its timeout on every attempt.
 
     ## Why is this bad?
     A non-streamed request holds one HTTP response open until the whole answer is generated.
@@ -68,4 +70,5 @@ class NonStreamedLongRequest(Rule):
 
         for call, tokens in model.non_streamed(self.settings.max_tokens_threshold):
             if model.refusal(call) is None:
-                yield Report(call.node, long_request(model, call, tokens, None), stream_fix(model, call))
+                later = model.refused_by_newer_sdk(call)
+                yield Report(call.node, long_request(model, call, tokens, None, later), stream_fix(model, call))

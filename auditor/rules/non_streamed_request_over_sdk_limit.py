@@ -23,7 +23,9 @@ class NonStreamedRequestOverSdkLimit(Rule):
     sends anything.
 
     A per-call timeout or a non-default client timeout switches the SDK's guard off; such calls
-    are reported by ANT101 instead.
+    are reported by ANT101 instead. So are all calls when the project targets an SDK older than
+    0.47.0 (`target-sdk-version`, or the version its lock file or requirements pin), which has no
+    guard, and the per-model limits apply from 0.52.0 on, as that version's table lists them.
 
     ## Why is this bad?
     The call fails every time, at run time, often only on the code path that asks for a long

@@ -35,8 +35,9 @@ def attempts_wait(timeout: float, sdk_attempts: int, total: float) -> str:
     return f"{format_seconds(timeout)} x {plural(sdk_attempts, 'attempt')}{pause} = {format_seconds(total)}"
 
 
-def long_request(model: SdkModel, call: SdkCall, tokens: Known, refused: Refusal | None) -> str:
-    """ANT101's and ANT102's message: the size, why it matters, and how to stream this call."""
+def long_request(model: SdkModel, call: SdkCall, tokens: Known, refused: Refusal | None, refused_later: Refusal | None = None) -> str:
+    """ANT101's and ANT102's message: the size, why it matters, and how to stream this call.
+    `refused_later`: what newer SDKs refuse of a call the target SDK still sends."""
     keyword = "max_tokens_to_sample" if call.operation.startswith("completions") else "max_tokens"
     value = f"{keyword}={tokens.value:,}" if tokens.certain else f"{keyword} may be {tokens.value:,}"
     if refused is not None:
@@ -46,9 +47,28 @@ def long_request(model: SdkModel, call: SdkCall, tokens: Known, refused: Refusal
             else f"above the {refused.limit:,} the SDK allows without streaming at its default timeout"
         )
         problem = f"{value}{origin(tokens.source)} without streaming: {why}, so the SDK raises ValueError before sending"
+    elif refused_later is not None:
+        problem = f"{value}{origin(tokens.source)} without streaming: {unrefused_wait(model, call)}"
     else:
         problem = f"{value}{origin(tokens.source)} without streaming: a long answer can run past the HTTP timeout and be retried from scratch"
     return f"{problem}. Stream it: {stream_advice(model, call)}"
+
+
+def unrefused_wait(model: SdkModel, call: SdkCall) -> str:
+    """An SDK from before the guard sends a call newer ones refuse, and waits: for how long."""
+    from auditor.sdk.table import REFUSES_LONG_NONSTREAMED_SINCE
+    from auditor.sdk.versions import show_version
+
+    case = model.worst_case(call)
+    timeout = case.timeout.value if case.timeout is not None and case.timeout.known else None
+    if case.seconds is None or not isinstance(timeout, float) or case.sdk_attempts is None:
+        wait = "for the whole answer, each attempt up to its timeout"
+    elif case.retry_attempts == 1:
+        wait = f"up to {attempts_wait(timeout, case.sdk_attempts, case.seconds)}"
+    else:
+        wait = f"up to {format_seconds(case.seconds)} (retries included)"
+    since = show_version(REFUSES_LONG_NONSTREAMED_SINCE)
+    return f"SDK {show_version(model.release.version)} sends it and waits {wait} (from {since} on, the SDK refuses it)"
 
 
 def stream_advice(model: SdkModel, call: SdkCall) -> str:

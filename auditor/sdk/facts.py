@@ -161,6 +161,8 @@ class Caught:
     kind: Literal["sdk", "builtin", "bare", "other"]
     name: str
     node: cst.CSTNode = field(repr=False, compare=False)
+    # For an SDK class: it and its bases, nearest first, in the target SDK version's tree.
+    ancestors: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def catches(self, other: Caught) -> bool:
         """Would this clause catch everything `other` names (so a later `other` never runs)?"""
@@ -172,4 +174,4 @@ class Caught:
             return False
         if self.name == "Exception":
             return other.name != "BaseException"
-        return other.kind == "sdk" and self.name in table.exception_ancestors(other.name)
+        return other.kind == "sdk" and self.name in (other.ancestors or table.exception_ancestors(other.name))

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from auditor.analysis.infer import QName, TupleValue
-from auditor.sdk import table
 from auditor.sdk.facts import Caught
 from auditor.sdk.inference import sdk_export
 
@@ -36,8 +35,10 @@ class Handlers:
             return [c for item in value.items for c in self.caught_in(item, depth + 1)]
         if isinstance(value, QName):
             name = sdk_export(value.name)
-            if name in table.EXCEPTION_PARENTS:
-                return [Caught("sdk", table.canonical_exception(name), expr)]
+            sdk = self.model.release
+            if name is not None and name in sdk.exception_parents:  # a name the target version lacks is not the SDK's
+                canonical = sdk.canonical_exception(name)
+                return [Caught("sdk", canonical, expr, tuple(sdk.exception_ancestors(canonical)))]
             if value.name in ("builtins.Exception", "builtins.BaseException"):
                 return [Caught("builtin", value.name.split(".")[1], expr)]
             return [Caught("other", value.name, expr)]

@@ -15,6 +15,7 @@ from auditor.analysis.module import ModuleFacts
 from auditor.config import SdkSettings
 from auditor.sdk import table
 from auditor.sdk.facts import ClientConfig, ClientSet, Resource
+from auditor.sdk.versions import Release, release
 
 
 def sdk_export(qualname: str) -> str | None:
@@ -26,17 +27,19 @@ def sdk_export(qualname: str) -> str | None:
 
 
 class SdkInference(Inference):
-    def __init__(self, facts: ModuleFacts, sdk_settings: SdkSettings) -> None:
+    def __init__(self, facts: ModuleFacts, sdk_settings: SdkSettings, sdk: Release | None = None) -> None:
         super().__init__(facts)
         self.sdk_settings = sdk_settings
+        self.sdk = sdk or release()
         self.evaluator = Evaluator(facts, self)
         self.configs: dict[cst.Call, ClientConfig] = {}
 
     def client_class(self, qualname: str) -> tuple[str, bool | None] | None:
-        """(class name, is_async) when `qualname` names an SDK client class or a declared one."""
+        """(class name, is_async) when `qualname` names a client class of the target SDK version
+        or a declared one."""
         name = sdk_export(qualname)
-        if name in table.CLIENT_CLASSES:
-            return name, table.CLIENT_CLASSES[name]
+        if name is not None and name in self.sdk.client_classes:
+            return name, self.sdk.client_classes[name]
         if qualname in self.sdk_settings.client_classes:
             return qualname.rsplit(".", 1)[-1], None
         return None

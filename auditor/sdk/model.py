@@ -27,6 +27,7 @@ from auditor.sdk.facts import CallSite, Caught, ClientConfig, ClientSet, Retry, 
 from auditor.sdk.handlers import Handlers
 from auditor.sdk.inference import SdkInference
 from auditor.sdk.settings import SettingsInForce
+from auditor.sdk.versions import CURRENT, release
 
 Handler = cst.ExceptHandler | cst.ExceptStarHandler
 
@@ -34,9 +35,10 @@ Handler = cst.ExceptHandler | cst.ExceptStarHandler
 class SdkModel:
     """Facts about one module's use of the SDK, computed once and shared by every rule."""
 
-    def __init__(self, module: cst.Module, path: str = "<module>", sdk: SdkSettings | None = None, retry_decorators: Sequence[str] = ()) -> None:
+    def __init__(self, module: cst.Module, path: str = "<module>", sdk: SdkSettings | None = None, retry_decorators: Sequence[str] = (), sdk_version: str = CURRENT) -> None:
         self.facts = ModuleFacts(module, path)
-        self.inference = SdkInference(self.facts, sdk or SdkSettings())
+        self.release = release(sdk_version)  # the facts of the SDK version the project targets
+        self.inference = SdkInference(self.facts, sdk or SdkSettings(), self.release)
         self.evaluator = self.inference.evaluator
         self.retry_decorators = tuple(retry_decorators)
         self.generation = Calls(self)
@@ -254,3 +256,10 @@ class SdkModel:
 
     def refusal(self, call: SdkCall) -> costs.Refusal | None:
         return costs.refusal(self, call)
+
+    def refused_by_newer_sdk(self, call: SdkCall) -> costs.Refusal | None:
+        """What the newest SDK would refuse of a call the target version sends (an SDK from
+        before the guard): None when the target refuses it too, or nothing would."""
+        if self.release.refuses_long_nonstreamed:
+            return None
+        return costs.refusal(self, call, release())

@@ -19,6 +19,7 @@ from auditor.sdk.facts import SdkCall, Setting, WorstCase
 
 if TYPE_CHECKING:
     from auditor.sdk.model import SdkModel
+    from auditor.sdk.versions import Release
 
 
 def attempts_budget(timeout: float, sdk_attempts: int, retry_attempts: int = 1) -> float:
@@ -40,10 +41,14 @@ class Refusal:
     model_limit: bool  # `limit` is the model's own (MODEL_NONSTREAMING_TOKENS), not the general one
 
 
-def refusal(model: SdkModel, call: SdkCall) -> Refusal | None:
-    """Proved: not streamed, a number for max_tokens, no per-call timeout, every possible
-    client on the default timeout. A max_tokens that only "may be" (a default) still counts:
-    the finding then says "may be"."""
+def refusal(model: SdkModel, call: SdkCall, sdk: Release | None = None) -> Refusal | None:
+    """Proved: an SDK version with the guard (0.47.0 on), not streamed, a number for max_tokens,
+    no per-call timeout, every possible client on the default timeout. A max_tokens that only
+    "may be" (a default) still counts: the finding then says "may be". `sdk`: the version to
+    ask about, by default the one the project targets."""
+    sdk = sdk or model.release
+    if not sdk.refuses_long_nonstreamed:
+        return None  # an older SDK sends the request and waits: the normal worst case
     if call.operation.startswith("completions") or model.streamed(call) is not False:
         return None
     tokens = model.max_tokens(call)
@@ -56,7 +61,7 @@ def refusal(model: SdkModel, call: SdkCall) -> Refusal | None:
     if not all(model.client_timeout(config).sdk_default for config in call.clients.configs):
         return None
     general = table.NONSTREAMING_TOKEN_LIMIT
-    own = table.MODEL_NONSTREAMING_TOKENS.get(model.model_name(call) or "")
+    own = sdk.model_nonstreaming_tokens.get(model.model_name(call) or "")
     if tokens.value <= min(own or general, general):
         return None
     if own is not None and tokens.value <= general:
