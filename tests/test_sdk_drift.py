@@ -4,8 +4,10 @@ from what the table says of that SDK's own version (auditor.sdk.versions).
 They run against whichever `anthropic` is installed, new or old, so that CI can check an old
 release too. By hand, against any version (see "Contributing" in the README):
 
-    python -m venv /tmp/sdk-0.40 && /tmp/sdk-0.40/bin/pip install -e '.[test]' anthropic==0.40.0
+    python -m venv /tmp/sdk-0.40 && /tmp/sdk-0.40/bin/pip install -e . pytest anthropic==0.40.0
     /tmp/sdk-0.40/bin/python -m pytest -q tests/test_sdk_drift.py
+
+(An SDK older than 0.40 also needs `httpx<0.28`.)
 """
 
 from __future__ import annotations
