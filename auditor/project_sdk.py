@@ -37,7 +37,7 @@ MAX_SHOWN = 80
 # uv, Poetry and PDM all write `name = "..."` and then `version = "..."` in a [[package]] table.
 _LOCKED = re.compile(rb'^name = "anthropic"\r?\nversion = "([^"\r\n]+)"', re.MULTILINE)
 _REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)")
-_CLAUSE = re.compile(r"\s*(===|==|~=|>=|<=|!=|>|<|\^|~|=)?\s*v?([0-9][0-9A-Za-z.*+!_-]*|\*)\s*")
+_CLAUSE = re.compile(r"(===|==|~=|>=|<=|!=|>|<|\^|~|=)?\s*v?([0-9][0-9A-Za-z.*+!_-]*|\*)")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def lowest_allowed(specifier: str) -> Version | None:
 def _alternative_bound(alternative: str) -> Version | None:
     bound: Version | None = None
     for clause in alternative.replace("(", " ").replace(")", " ").split(","):
-        match = _CLAUSE.fullmatch(clause)
+        match = _CLAUSE.fullmatch(clause.strip())
         if match is None or match.group(2) == "*":
             continue
         operator, text = match.group(1) or "==", match.group(2)

@@ -229,6 +229,8 @@ def test_current_is_the_newest_the_table_knows(tmp_path: Path) -> None:
         ({"pyproject.toml": '[tool.pdm.dev-dependencies]\ntest = ["anthropic==0.43.0"]\n'}, 'target-sdk-version = "0.43.0"  # pyproject.toml: anthropic==0.43.0'),
         # older than the table's oldest: read as the oldest, and said so
         ({"requirements.txt": "anthropic==0.3.5\n"}, 'target-sdk-version = "0.6.0"  # requirements.txt: anthropic==0.3.5, older than 0.6.0, the oldest auditor knows'),
+        # hostile lines end quickly and say nothing
+        ({"requirements.txt": "anthropic" + " " * 200_000 + "!\nanthropic==" + "9" * 5000 + "\n"}, 'target-sdk-version = "current"  # default'),
         # a file that is not what its name says is skipped
         ({"uv.lock": "anthropic = [not toml", "requirements.txt": "anthropic==0.47.0\n"}, 'target-sdk-version = "0.47.0"  # requirements.txt: anthropic==0.47.0'),
         ({"Pipfile.lock": '{"default": "anthropic"', "pyproject.toml": "[project\nanthropic"}, 'target-sdk-version = "current"  # default'),
@@ -262,6 +264,7 @@ def test_the_version_is_part_of_the_cache_key(tmp_path: Path) -> None:
         ('"0.40.x"', "expected \"current\" or an SDK version such as \"0.40.0\", got '0.40.x'"),
         ('"0.5.0"', "auditor knows the SDK from 0.6.0 on (older ones retried differently): got '0.5.0', use '0.6.0' or later"),
         ("[]", 'expected a string: "current" or an SDK version such as "0.40.0", got []'),
+        ('"' + "9" * 5000 + '"', "not an SDK version: '" + "9" * 40 + "'"),
     ],
 )
 def test_bad_values_exit_2_with_one_line(tmp_path: Path, value: str, message: str | None) -> None:

@@ -25,7 +25,7 @@ def parse_version(text: str) -> Version | None:
     """The release numbers at the start of a version string (`1.2` is 1.2.0; a pre-release or
     local suffix is ignored), or None when it does not start with one."""
     match = _RELEASE.match(text)
-    if match is None:
+    if match is None or any(len(part or "") > 9 for part in match.groups()):  # no release has such numbers
         return None
     major, minor, micro = (int(part or 0) for part in match.groups())
     return major, minor, micro
@@ -45,7 +45,8 @@ def target_version(text: str) -> str:
     if not re.fullmatch(r"\d+(\.\d+){0,2}", text):
         raise ValueError(f'expected "{CURRENT}" or an SDK version such as "0.40.0", got {text!r}')
     version = parse_version(text)
-    assert version is not None
+    if version is None:
+        raise ValueError(f"not an SDK version: {text[:40]!r}")
     if version < table.OLDEST_VERSION:
         oldest = show_version(table.OLDEST_VERSION)
         raise ValueError(f"auditor knows the SDK from {oldest} on (older ones retried differently): got {text!r}, use {oldest!r} or later")
