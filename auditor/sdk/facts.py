@@ -174,4 +174,5 @@ class Caught:
             return False
         if self.name == "Exception":
             return other.name != "BaseException"
+        # sdk.handlers fills `ancestors` from the target version; without them, the newest tree.
         return other.kind == "sdk" and self.name in (other.ancestors or table.exception_ancestors(other.name))
