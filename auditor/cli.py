@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from auditor import __version__
-from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings, project_root
+from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, RuleSelection, Settings, project_root
 from auditor.findings import printable_path
 
 if TYPE_CHECKING:
@@ -128,9 +128,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes such as ANT4, or names), replacing the configured selection.")
-@click.option("--ignore", multiple=True, help="Rules to disable, on top of the configuration.")
-@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
+@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes such as ANT4, names, or ALL), replacing the configuration's selection and ignores.")
+@click.option("--ignore", multiple=True, help="Rules to disable, on top of the configuration (a more specific selector still wins).")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the configuration, even where it ignores them.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file for every path.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), envvar="AUDITOR_OUTPUT_FORMAT", help="Output format (default: full; env AUDITOR_OUTPUT_FORMAT).")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
@@ -209,9 +209,7 @@ def check(
         if id(settings) not in with_cli:  # the resolver keeps each file's settings alive
             with_cli[id(settings)] = dataclasses.replace(
                 settings,
-                select=cli_select or settings.select,
-                ignore=settings.ignore + cli_ignore,
-                extend_select=settings.extend_select + cli_extend,
+                command_line=RuleSelection(cli_select or None, cli_extend, cli_ignore),
                 report_unused_ignores=settings.report_unused_ignores or report_unused_ignores,
             )
         return with_cli[id(settings)]

@@ -66,6 +66,16 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class RuleSelection:
+    """One layer of rule selection (a configuration file, or the command line): `select` None
+    keeps what the layers below chose (see auditor.rule.resolve_selection)."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SdkSettings:
     """A project's own names for SDK things (qualified names, as imported)."""
 
@@ -106,6 +116,8 @@ class Settings:
     unfixable: tuple[str, ...] = ()
     sdk: SdkSettings = SdkSettings()
     live: LiveSettings = LiveSettings()
+    # --select, --extend-select, --ignore: a layer above the file's own selection.
+    command_line: RuleSelection = RuleSelection()
     # Where each key came from ("default" or a file path), and the project root it applies to.
     sources: tuple[tuple[str, str], ...] = ()
     config_file: Path | None = None
@@ -113,6 +125,10 @@ class Settings:
 
     def source_of(self, key: str) -> str:
         return dict(self.sources).get(key, "default")
+
+    def rule_selection(self) -> tuple[RuleSelection, ...]:
+        """The layers that choose the rules, lowest priority first."""
+        return RuleSelection(self.select, self.extend_select, self.ignore), self.command_line
 
     def fingerprint(self) -> str:
         """A stable text of every setting that can change findings (the cache keys on it)."""

@@ -85,7 +85,7 @@ def _cwd() -> str:
 def rules_for(settings: Settings) -> list[type[Rule]]:
     from auditor.rule import select_rules
 
-    return select_rules(settings.select, settings.extend_select, settings.ignore)
+    return select_rules(settings.rule_selection())
 
 
 def _ignored_by_path(path: str, settings: Settings) -> set[str]:

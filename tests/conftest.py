@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -64,3 +67,14 @@ def hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """git for a test: no system or user configuration, and no repository found above tmp_path."""
     for key, value in git_env(tmp_path).items():
         monkeypatch.setenv(key, value)
+
+
+def auditor(cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run the installed `auditor` command as a user would, in `cwd`, with no cache (unless
+    given --cache-dir) and none of the variables that change its output: (exit code, stdout, stderr)."""
+    command = shutil.which("auditor", path=os.path.dirname(sys.executable)) or "auditor"
+    clean = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS", "AUDITOR_CACHE_DIR", "NO_COLOR", "FORCE_COLOR")}
+    clean.update(env or {})
+    flags = ["--no-cache"] if args and args[0] == "check" and "--cache-dir" not in args else []
+    done = subprocess.run([command, *args, *flags], cwd=cwd, env=clean, input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return done.returncode, done.stdout, done.stderr
