@@ -253,7 +253,7 @@ def test_suppressions_inside_cells(tmp_path: Path) -> None:
     unused = auditor(tmp_path, "check", "--no-cache", "--output-format", "concise", "--report-unused-ignores", "suppressed.ipynb")
     assert unused.stdout.splitlines() == [
         f"suppressed.ipynb:cell 3:2:36: {ANT402}",
-        "suppressed.ipynb:cell 3:5:1: ANT001 ANT101 is suppressed here but not reported: remove the suppression",
+        "suppressed.ipynb:cell 3:5:12: ANT001 ANT101 is suppressed here but not reported: remove the suppression",
         "Found 2 problems (1 error, 1 warning) in 1 file.",
     ]
 
