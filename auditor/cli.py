@@ -154,6 +154,7 @@ def main() -> None:
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply unsafe fixes (default: `unsafe-fixes` in the configuration).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print what the fixes would change as a unified diff; write nothing. Exit 1 if there is a diff.")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix failed.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False), help="Check standard input (`-`) as if it were this file: its configuration, per-file ignores, excludes under --force-exclude, and the path shown.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -182,9 +183,10 @@ def check(
     unsafe_fixes: bool | None,
     show_diff: bool,
     fix_only: bool,
+    stdin_filename: Path | None,
 ) -> None:
-    """Check PATHS (default: the current directory) for reliability mistakes around SDK calls."""
-    from auditor.api import CheckOptions, run_check
+    """Check PATHS (default: the current directory; `-`: standard input) for reliability mistakes around SDK calls."""
+    from auditor.api import CheckOptions, check_contents, gather, run_check
     from auditor.renderers import RunResult, get_renderer
     from auditor.renderers.text import render_statistics, summary_line
 
@@ -198,7 +200,13 @@ def check(
     cli_select, cli_ignore, cli_extend = _selectors(select), _selectors(ignore), _selectors(extend_select)
     for option, values in (("--select", cli_select), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
         _check_selectors(option, values)
-    targets = list(paths) or [Path(".")]
+    stdin_path = _stdin_path(paths, stdin_filename)
+    if stdin_path is not None:
+        on_disk = {"--fix": fix, "--diff": show_diff, "--fix-only": fix_only, "--write-baseline": write_baseline, "--prune-baseline": prune_baseline, "--diff-base": diff_base}
+        for name, given in on_disk.items():
+            if given:
+                _fail(f"{name} works on files: it cannot be combined with standard input (`-`)")
+    targets = [stdin_path] if stdin_path is not None else list(paths) or [Path(".")]
     root = project_root(targets, config_file)
     resolver = _resolver(config_file, root)
 
@@ -216,9 +224,12 @@ def check(
 
     try:
         top = settings_for(root)
-        cache = None if no_cache else _open_cache(root, cache_dir, paths)
+        cache = None if no_cache or stdin_path is not None else _open_cache(root, cache_dir, paths)
         options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter, jobs=jobs, cache=cache)
-        outcome = run_check(targets, settings_for, options)
+        if stdin_path is not None:
+            outcome = gather(check_contents(_read_stdin(stdin_path, settings_for, force_exclude), settings_for, options), options)
+        else:
+            outcome = run_check(targets, settings_for, options)
     except ConfigError as error:
         _fail(str(error))
 
@@ -240,7 +251,7 @@ def check(
             _fail(str(error))
 
     unsafe = top.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
-    fixing = show_diff or fix_only or (write_baseline is None and (top.fix if fix is None else fix))
+    fixing = show_diff or fix_only or (write_baseline is None and stdin_path is None and (top.fix if fix is None else fix))
     fixed = 0
     if fixing:
         baseline_now = _baseline(baseline_file) if baseline_file is not None else None
@@ -308,6 +319,31 @@ def check(
         sys.exit(EXIT_INTERNAL)
     failing = _failing(findings, fail_on or top.fail_on) or (fail_on_stale_baseline and bool(stale))
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _stdin_path(paths: tuple[Path, ...], stdin_filename: Path | None) -> Path | None:
+    """The path standard input stands for (`-` without --stdin-filename), or None when the run
+    checks files. `-` alone, or --stdin-filename with no path, reads standard input, as in ruff."""
+    if Path("-") in paths and len(paths) > 1:
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if paths and paths != (Path("-"),):
+        if stdin_filename is not None:
+            _fail("--stdin-filename names standard input (`-`): it cannot be combined with paths to check")
+        return None
+    if not paths and stdin_filename is None:
+        return None
+    return stdin_filename or Path("-")
+
+
+def _read_stdin(path: Path, settings_for: Callable[[Path], Settings], force_exclude: bool) -> list[tuple[Path, bytes]]:
+    """Standard input as the contents of `path`; nothing to check when --force-exclude excludes
+    that path (read all the same, so that the writer never meets a closed pipe)."""
+    from auditor.discovery import is_excluded
+
+    data = sys.stdin.buffer.read()
+    if force_exclude and is_excluded(path, settings_for(path), is_dir=False):
+        return []
+    return [(path, data)]
 
 
 def _failing(findings: list[Finding], fail_on: str) -> bool:
