@@ -136,7 +136,7 @@ def main() -> None:
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 1 only for findings of this severity or worse (default: warning, from the configuration's fail-on).")
-@click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings (formats full, concise, json, json-lines, markdown).")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too (for pre-commit).")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file, even those that cannot reference the SDK.")
 @click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings in FILE and exit 0.")
@@ -154,6 +154,7 @@ def main() -> None:
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply unsafe fixes (default: `unsafe-fixes` in the configuration).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print what the fixes would change as a unified diff; write nothing. Exit 1 if there is a diff.")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix failed.")
+@click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the terminal formats: auto (when standard output is a terminal, unless FORCE_COLOR or NO_COLOR says otherwise), always, never.")
 @click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False), help="Check standard input (`-`) as if it were this file: its configuration, per-file ignores, excludes under --force-exclude, and the path shown.")
 def check(
     paths: tuple[Path, ...],
@@ -184,11 +185,13 @@ def check(
     show_diff: bool,
     fix_only: bool,
     stdin_filename: Path | None,
+    color_choice: str,
 ) -> None:
     """Check PATHS (default: the current directory; `-`: standard input) for reliability mistakes around SDK calls."""
     from auditor.api import CheckOptions, check_contents, gather, run_check
     from auditor.renderers import RunResult, get_renderer
-    from auditor.renderers.text import render_statistics, summary_line
+    from auditor.renderers.statistics import FORMATS as STATISTICS_FORMATS, render_statistics, statistics as count
+    from auditor.renderers.text import summary_line
 
     for flag, name in ((report_stale_baseline, "--report-stale-baseline"), (fail_on_stale_baseline, "--fail-on-stale-baseline"), (prune_baseline, "--prune-baseline")):
         if flag and baseline_file is None:
@@ -224,6 +227,9 @@ def check(
 
     try:
         top = settings_for(root)
+        fmt = output_format or top.output_format
+        if statistics and fmt not in STATISTICS_FORMATS:
+            _fail(f"--statistics counts findings per rule: it has no {fmt} form (use one of {', '.join(STATISTICS_FORMATS)})")
         cache = None if no_cache or stdin_path is not None else _open_cache(root, cache_dir, paths)
         options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter, jobs=jobs, cache=cache)
         if stdin_path is not None:
@@ -286,8 +292,7 @@ def check(
         findings = new_since_base(outcome.findings, baseline)
     findings, fixable, unsafe_fixable = _fix_counts(findings, settings_for, unsafe)
 
-    fmt = output_format or top.output_format
-    color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = _use_color(color_choice, output_file is None and sys.stdout.isatty())
     result = RunResult(
         findings=findings,
         files_checked=outcome.files_checked,
@@ -301,15 +306,18 @@ def check(
         unsafe_fixable=unsafe_fixable,
     )
     if statistics:
-        report = render_statistics(findings)
+        from auditor.fix.run import fixes_apply_to
+
+        rows = count(findings, lambda f: f.fix is not None and fixes_apply_to(f) and (f.fix.safe or unsafe))
+        report = render_statistics(rows, fmt)
     else:
         report = get_renderer(fmt)(result)
         # Under GitHub Actions with no format chosen, annotate the diff as well as printing text.
         # Annotations go to standard output, where the runner reads them, even when -o names a file.
         if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true" and fmt == "full":
             click.echo(get_renderer("github")(result), nl=False)
-    _write(report, output_file)
-    if not quiet and (fmt in ("full", "concise") or statistics):
+    _write(report, output_file, color or None)
+    if not quiet and fmt in ("full", "concise"):
         click.echo(summary_line(result))
     if report_stale_baseline or fail_on_stale_baseline:
         for entry in stale:
@@ -319,6 +327,19 @@ def check(
         sys.exit(EXIT_INTERNAL)
     failing = _failing(findings, fail_on or top.fail_on) or (fail_on_stale_baseline and bool(stale))
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _use_color(choice: str, to_terminal: bool) -> bool:
+    """--color always/never decide; under auto, a non-empty FORCE_COLOR turns colour on
+    (force-color.org), else a non-empty NO_COLOR turns it off (no-color.org: an empty one does
+    not), else colour is used when standard output is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return to_terminal
 
 
 def _stdin_path(paths: tuple[Path, ...], stdin_filename: Path | None) -> Path | None:
@@ -479,9 +500,11 @@ def _report_errors(errors: list[str]) -> None:
         click.echo(f"auditor: internal error: {error}", err=True)
 
 
-def _write(report: str, output_file: Path | None) -> None:
+def _write(report: str, output_file: Path | None, color: bool | None = None) -> None:
+    """The report to standard output or to a file. `color`: keep its ANSI colours even when
+    standard output is not a terminal (click strips them there by default)."""
     if output_file is None:
-        click.echo(report, nl=False)
+        click.echo(report, nl=False, color=color)
         return
     try:
         output_file.parent.mkdir(parents=True, exist_ok=True)
