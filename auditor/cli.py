@@ -631,12 +631,14 @@ def clean(cache_dir: Path | None) -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file.")
 def show_config(path: Path | None, config_file: Path | None) -> None:
-    """Print the settings in force for PATH (default: the current directory) and their sources."""
+    """Print the settings in force for PATH (default: the current directory) as TOML to paste
+    under [tool.auditor], each value with its source."""
+    from auditor.settings_toml import settings_toml
+
     settings = _settings_at(path, config_file)
     click.echo(printable_path(f"# configuration file: {settings.config_file or 'none (defaults)'}"))
     click.echo(printable_path(f"# project root: {settings.root}"))
-    for name, value, source in _settings_rows(settings):
-        click.echo(printable_path(f"{name} = {value}  # {source}"))
+    click.echo(printable_path(settings_toml(settings)), nl=False)
 
 
 def _settings_at(path: Path | None, config_file: Path | None) -> Settings:
@@ -646,28 +648,3 @@ def _settings_at(path: Path | None, config_file: Path | None) -> Settings:
         return resolver.for_path(where)
     except ConfigError as error:
         _fail(str(error))
-
-
-def _settings_rows(settings: Settings) -> list[tuple[str, str, str]]:
-    from auditor.config import LIVE_KEYS, SDK_KEYS, TOP_LEVEL_KEYS
-
-    rows = []
-    for prefix, keys, holder in (("", TOP_LEVEL_KEYS, settings), ("sdk.", SDK_KEYS, settings.sdk), ("live.", LIVE_KEYS, settings.live)):
-        for key, (attr, _) in keys.items():
-            value = getattr(holder, attr)
-            rows.append((f"{prefix}{key}", _toml_value(value), settings.source_of(f"{prefix}{key}")))
-    return rows
-
-
-def _toml_value(value: object) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return "{ " + ", ".join(f"{k!r} = {list(v)!r}" for k, v in value) + " }"
-    if isinstance(value, tuple):
-        return repr(list(value)).replace("'", '"')
-    if isinstance(value, str):
-        return f'"{value}"'
-    return repr(value)
-
-

@@ -135,7 +135,7 @@ def test_config_command_shows_values_and_sources(project: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.auditor]\nmax-total-wait = 300\n[tool.auditor.live]\nmodel = 'claude-x'\n")
     code, out, _ = run("config")
     assert code == 0
-    assert "max-total-wait = 300.0  # pyproject.toml\n" in out
+    assert "max-total-wait = 300  # pyproject.toml\n" in out
     assert "max-tokens-threshold = 4096  # default\n" in out
     assert 'live.model = "claude-x"  # pyproject.toml\n' in out
     assert out.startswith(f"# configuration file: {project / 'pyproject.toml'}\n")
@@ -143,3 +143,77 @@ def test_config_command_shows_values_and_sources(project: Path) -> None:
 
 def test_missing_explicit_config(project: Path) -> None:
     assert run("check", "--config", "nope.toml")[0] == 2
+
+
+PASTED = r'''
+[tool.auditor]
+select = ["ANT4", "retry-decorator-on-sdk-call"]
+ignore = ["ANT403"]
+max-total-wait = 300
+fix-timeout = 42.5
+report-unused-ignores = true
+retry-decorators = ["my.retry"]
+
+[tool.auditor.per-file-ignores]
+"tests/*" = ["ANT4"]
+'odd "name"/*.py' = ["ANT101"]
+
+[tool.auditor.sdk]
+client-classes = ["app.LLM"]
+
+[tool.auditor.live]
+prompt = "Say \"ready\" \\ \t ünï"
+timeout = 12.5
+'''
+
+
+def test_config_prints_toml_that_reads_back_to_the_same_settings(tmp_path: Path) -> None:
+    """`auditor config`'s output parses as TOML, and as a configuration (under [tool.auditor],
+    or as an auditor.toml) gives the same settings and the same output again."""
+    import dataclasses
+    import tomllib
+
+    from auditor.config import load_settings
+    from conftest import auditor
+
+    first, pasted, alone = tmp_path / "first", tmp_path / "pasted", tmp_path / "alone"
+    for folder in (first, pasted, alone):
+        folder.mkdir()
+    (first / "pyproject.toml").write_text(PASTED)
+    code, out, err = auditor(first, "config")
+    assert (code, err) == (0, "")
+    body = out.split("\n", 2)[2]  # after the two header comments
+    for line in (
+        "max-total-wait = 300  # pyproject.toml",
+        "max-tokens-threshold = 4096  # default",
+        "fix-timeout = 42.5  # pyproject.toml",
+        "report-unused-ignores = true  # pyproject.toml",
+        "fix = false  # default",
+        'per-file-ignores."tests/*" = ["ANT4"]  # pyproject.toml',
+        'per-file-ignores."odd \\"name\\"/*.py" = ["ANT101"]  # pyproject.toml',
+        'sdk.client-classes = ["app.LLM"]  # pyproject.toml',
+        'live.prompt = "Say \\"ready\\" \\\\ \\t ünï"  # pyproject.toml',
+        "live.timeout = 12.5  # pyproject.toml",
+        "live.deadline = 300  # default",
+        "# live.base-url = (unset)  # default",
+    ):
+        assert line in body.splitlines()
+    data = tomllib.loads(out)
+    assert data["per-file-ignores"] == {"tests/*": ["ANT4"], 'odd "name"/*.py': ["ANT101"]}
+    assert data["live"]["prompt"] == 'Say "ready" \\ \t ünï'
+    assert type(data["max-total-wait"]) is int and "base-url" not in data["live"]
+
+    (pasted / "pyproject.toml").write_text("[tool.auditor]\n" + body)
+    (alone / "auditor.toml").write_text(body)
+
+    def values(text: str) -> list[str]:
+        return [line.rsplit("  # ", 1)[0] for line in text.splitlines()[2:]]
+
+    def settings(path: Path) -> object:
+        return dataclasses.replace(load_settings(path), sources=(), config_file=None, root=tmp_path)
+
+    for again, config in ((pasted, pasted / "pyproject.toml"), (alone, alone / "auditor.toml")):
+        code, out_again, err = auditor(again, "config")
+        assert (code, err) == (0, "")
+        assert values(out_again) == values(out)
+        assert settings(config) == settings(first / "pyproject.toml")
