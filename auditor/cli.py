@@ -155,6 +155,8 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Print what the fixes would change as a unified diff; write nothing. Exit 1 if there is a diff.")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix failed.")
 @click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the terminal formats: auto (when standard output is a terminal, unless FORCE_COLOR or NO_COLOR says otherwise), always, never.")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked (after excludes), one per line, and exit.")
+@click.option("--show-settings", is_flag=True, help="Print the settings for the first file that would be checked, with the rules in force, and exit.")
 @click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False), help="Check standard input (`-`) as if it were this file: its configuration, per-file ignores, excludes under --force-exclude, and the path shown.")
 def check(
     paths: tuple[Path, ...],
@@ -186,6 +188,8 @@ def check(
     fix_only: bool,
     stdin_filename: Path | None,
     color_choice: str,
+    show_files: bool,
+    show_settings: bool,
 ) -> None:
     """Check PATHS (default: the current directory; `-`: standard input) for reliability mistakes around SDK calls."""
     from auditor.api import CheckOptions, check_contents, gather, run_check
@@ -222,6 +226,7 @@ def check(
                 settings,
                 command_line=RuleSelection(cli_select or None, cli_extend, cli_ignore),
                 report_unused_ignores=settings.report_unused_ignores or report_unused_ignores,
+                sources=settings.sources + ((("report-unused-ignores", "command line"),) if report_unused_ignores else ()),
             )
         return with_cli[id(settings)]
 
@@ -230,6 +235,8 @@ def check(
         fmt = output_format or top.output_format
         if statistics and fmt not in STATISTICS_FORMATS:
             _fail(f"--statistics counts findings per rule: it has no {fmt} form (use one of {', '.join(STATISTICS_FORMATS)})")
+        if show_files or show_settings:
+            _show_files_or_settings(targets, stdin_path, settings_for, force_exclude, show_settings)
         cache = None if no_cache or stdin_path is not None else _open_cache(root, cache_dir, paths)
         options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter, jobs=jobs, cache=cache)
         if stdin_path is not None:
@@ -327,6 +334,37 @@ def check(
         sys.exit(EXIT_INTERNAL)
     failing = _failing(findings, fail_on or top.fail_on) or (fail_on_stale_baseline and bool(stale))
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _show_files_or_settings(
+    targets: list[Path], stdin_path: Path | None, settings_for: Callable[[Path], Settings], force_exclude: bool, show_settings: bool
+) -> NoReturn:
+    """--show-files: the files a check would read, after excludes, as the terminal formats name
+    them. --show-settings: the settings of the first of them (command-line flags applied) as
+    `auditor config` prints them, and the rules in force. Exit 2 if a path cannot be read."""
+    from auditor.discovery import discover, is_excluded
+    from auditor.engine import display_path, rules_for
+
+    if stdin_path is not None:
+        files, errors = ([] if force_exclude and is_excluded(stdin_path, settings_for(stdin_path), is_dir=False) else [stdin_path]), []
+    else:
+        candidates = discover(targets, settings_for, force_exclude)
+        files = [c.path for c in candidates if c.error is None]
+        errors = [f"{display_path(c.path)}: {c.error}" for c in candidates if c.error is not None]
+    if show_settings:
+        where = files[0] if files else targets[0]
+        settings = settings_for(where)
+        layer = settings.command_line
+        flags = [f"--{name} {','.join(values)}" for name, values in (("select", layer.select or ()), ("extend-select", layer.extend_select), ("ignore", layer.ignore)) if values]
+        header = [f"settings for: {display_path(where)}"] + ([f"command line: {' '.join(flags)}"] if flags else [])
+        header.append(f"rules in force: {' '.join(rule.code for rule in rules_for(settings)) or 'none'}")
+        _print_settings(settings, header)
+    else:
+        for path in files:
+            click.echo(printable_path(display_path(path)))
+    for error in errors:
+        click.echo(printable_path(f"auditor: error: {error}"), err=True)
+    sys.exit(EXIT_USAGE if errors else EXIT_CLEAN)
 
 
 def _use_color(choice: str, to_terminal: bool) -> bool:
@@ -633,12 +671,15 @@ def clean(cache_dir: Path | None) -> None:
 def show_config(path: Path | None, config_file: Path | None) -> None:
     """Print the settings in force for PATH (default: the current directory) as TOML to paste
     under [tool.auditor], each value with its source."""
+    _print_settings(_settings_at(path, config_file))
+
+
+def _print_settings(settings: Settings, header: list[str] | None = None) -> None:
+    """Comment lines (the configuration file, the root, `header`), then the settings as TOML."""
     from auditor.settings_toml import settings_toml
 
-    settings = _settings_at(path, config_file)
-    click.echo(printable_path(f"# configuration file: {settings.config_file or 'none (defaults)'}"))
-    click.echo(printable_path(f"# project root: {settings.root}"))
-    click.echo(printable_path(settings_toml(settings)), nl=False)
+    lines = [*(header or []), f"configuration file: {settings.config_file or 'none (defaults)'}", f"project root: {settings.root}"]
+    click.echo(printable_path("".join(f"# {line}\n" for line in lines) + settings_toml(settings)), nl=False)
 
 
 def _settings_at(path: Path | None, config_file: Path | None) -> Settings:
