@@ -6,6 +6,7 @@ CLI prints and exits 2 on: a user never sees a traceback for a typo.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -265,18 +266,32 @@ LIVE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
+# ruff's words for which the nearest spelling is not the right key.
+_RUFF_KEYS = {"extend-ignore": "ignore", "extend-per-file-ignores": "per-file-ignores"}
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    """`did you mean 'max-total-wait'?` for a near miss, else the list of known keys."""
+    if _RUFF_KEYS.get(key) in known:
+        return f"did you mean {_RUFF_KEYS[key]!r}?"
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or difflib.get_close_matches(key.lower().replace("_", "-"), known, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(known))
+
+
 def _read_section(
     table: dict[str, Any],
     keys: dict[str, tuple[str, Callable[[Any], Any]]],
     where: str,
     label: str,
+    tables: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """Each key checked and converted; `tables` are the sub-tables this section may also hold
+    (read elsewhere), named in suggestions."""
     values: dict[str, Any] = {}
     for key, raw in table.items():
         prefix = f"{where}: {label} {key}" if label else f"{where}: {key}"
         if key not in keys:
-            known = ", ".join(sorted(keys))
-            raise ConfigError(f"{prefix}: unknown key (known keys: {known})")
+            raise ConfigError(f"{prefix}: unknown key ({_suggest(key, [*keys, *tables])})")
         attr, check = keys[key]
         try:
             values[attr] = check(raw)
@@ -344,7 +359,7 @@ def load_settings(path: Path, validate_code: Callable[[str], bool] | None = None
     for name, sub in (("sdk", sdk_table), ("live", live_table)):
         if not isinstance(sub, dict):
             raise ConfigError(f"{where}: {_label(section, name)}: expected a table, got {sub!r}")
-    values = _read_section(table, TOP_LEVEL_KEYS, where, _label(section, ""))
+    values = _read_section(table, TOP_LEVEL_KEYS, where, _label(section, ""), ("sdk", "live"))
     sdk_values = _read_section(sdk_table, SDK_KEYS, where, _label(section, "sdk"))
     live_values = _read_section(live_table, LIVE_KEYS, where, _label(section, "live"))
     if validate_code is not None:

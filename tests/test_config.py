@@ -103,10 +103,10 @@ def test_explicit_config_file(project: Path) -> None:
             "pyproject.toml: [tool.auditor] per-file-ignores: unknown rule code or name 'nope'",
         ),
         (
-            "[tool.auditor]\nmax-wait = 3\n",
-            "pyproject.toml: [tool.auditor] max-wait: unknown key (known keys: exclude, extend-exclude, "
-            "extend-select, fail-on, fix, fix-timeout, fixable, ignore, max-tokens-threshold, max-total-wait, output-format, "
-            "per-file-ignores, report-unused-ignores, retry-decorators, select, unfixable, unsafe-fixes)",
+            "[tool.auditor]\ncolour = 3\n",
+            "pyproject.toml: [tool.auditor] colour: unknown key (known keys: exclude, extend-exclude, "
+            "extend-select, fail-on, fix, fix-timeout, fixable, ignore, live, max-tokens-threshold, max-total-wait, output-format, "
+            "per-file-ignores, report-unused-ignores, retry-decorators, sdk, select, unfixable, unsafe-fixes)",
         ),
         (
             "[tool.auditor.live]\ntimeout = 'fast'\n",
@@ -217,3 +217,22 @@ def test_config_prints_toml_that_reads_back_to_the_same_settings(tmp_path: Path)
         assert (code, err) == (0, "")
         assert values(out_again) == values(out)
         assert settings(config) == settings(first / "pyproject.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[tool.auditor]\nmax-wait = 3\n", "[tool.auditor] max-wait: unknown key (did you mean 'max-total-wait'?)"),
+        ("[tool.auditor]\nmax_total_wait = 3\n", "[tool.auditor] max_total_wait: unknown key (did you mean 'max-total-wait'?)"),
+        ("[tool.auditor]\nextend-ignore = []\n", "[tool.auditor] extend-ignore: unknown key (did you mean 'ignore'?)"),
+        ("[tool.auditor.lvie]\nmodel = 'x'\n", "[tool.auditor] lvie: unknown key (did you mean 'live'?)"),
+        ("[tool.auditor.live]\nmodle = 'x'\n", "[tool.auditor.live] modle: unknown key (did you mean 'model'?)"),
+        ("[tool.auditor.sdk]\nclient-class = []\n", "[tool.auditor.sdk] client-class: unknown key (did you mean 'client-classes'?)"),
+    ],
+)
+def test_unknown_keys_get_a_did_you_mean(tmp_path: Path, text: str, message: str) -> None:
+    from conftest import auditor
+
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert auditor(tmp_path, "check") == (2, "", f"auditor: error: pyproject.toml: {message}\n")
+    assert auditor(tmp_path, "config") == (2, "", f"auditor: error: pyproject.toml: {message}\n")
