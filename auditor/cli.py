@@ -600,8 +600,6 @@ def inventory(
     """List every SDK client and call in PATHS, the settings in force and each call's worst case.
 
     An inventory is not a verdict: it exits 0 (2 on a usage or configuration error)."""
-    import shutil
-
     from auditor.api import CheckOptions, check_files
     from auditor.inventory import build_report
     from auditor.inventory_render import render_json, render_markdown, render_text
@@ -628,11 +626,20 @@ def inventory(
     elif output_format == "markdown":
         text = render_markdown(report)
     else:
-        width = shutil.get_terminal_size((100, 24)).columns if output_file is None else 100
-        text = render_text(report, width)
+        text = render_text(report, _text_width(output_file))
     _write(text, output_file)
     _report_errors([e for r in results for e in r.errors])
     sys.exit(EXIT_CLEAN)
+
+
+def _text_width(output_file: Path | None) -> int:
+    """The terminal's width when the report goes to one, else `COLUMNS` when set, else 80."""
+    import shutil
+
+    if output_file is None and sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
 
 @main.command()

@@ -468,8 +468,9 @@ def test_inventory_lists_clients_and_calls_with_their_cell(tmp_path: Path) -> No
     text = auditor(tmp_path, "inventory", "--no-cache", "reproducer.ipynb").stdout
     assert text.split("\n\n")[:3] == [
         "Clients (1)\n"
-        "  LOCATION                   CLASS      TIMEOUT                   MAX RETRIES      FINDINGS\n"
-        "  reproducer.ipynb:cell 2:4  Anthropic  none (can block forever)  2 (SDK default)  ANT402",
+        "reproducer.ipynb:cell 2:4  Anthropic  [ANT402]\n"
+        "    timeout      none (can block forever)\n"
+        "    max_retries  2 (SDK default)",
         "Calls (2)\n"
         "reproducer.ipynb:cell 3:1  <module>  messages.create  [ANT101]\n"
         "    client       Anthropic() at cell 2, line 4\n"

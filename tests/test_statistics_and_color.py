@@ -3,16 +3,11 @@ user runs them: through a pipe, and on a real terminal (a pseudo-terminal)."""
 
 from __future__ import annotations
 
-import os
-import pty
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import auditor
+from conftest import auditor, on_a_terminal
 
 APP = """\
 import anthropic
@@ -117,26 +112,6 @@ def test_colour_through_a_pipe(project: Path, args: list[str], env: dict[str, st
     assert (code, out.splitlines()[0]) == (1, painted if coloured else plain)
 
 
-def on_a_terminal(project: Path, *args: str, env: dict[str, str]) -> str:
-    """Standard output on a pseudo-terminal, as an interactive shell gives it."""
-    command = shutil.which("auditor", path=os.path.dirname(sys.executable)) or "auditor"
-    clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS")}
-    leader, follower = pty.openpty()
-    try:
-        subprocess.run([command, "check", "--no-cache", *args], cwd=project, env={**clean, **env}, stdout=follower, stderr=subprocess.DEVNULL, timeout=60, check=False)
-    finally:
-        os.close(follower)
-    chunks = []
-    try:
-        while chunk := os.read(leader, 65536):
-            chunks.append(chunk)
-    except OSError:  # EIO: the terminal's other end is closed and everything was read
-        pass
-    finally:
-        os.close(leader)
-    return b"".join(chunks).decode().replace("\r\n", "\n")
-
-
 @pytest.mark.parametrize(
     ("args", "env", "coloured"),
     [
@@ -149,5 +124,5 @@ def on_a_terminal(project: Path, *args: str, env: dict[str, str]) -> str:
 )
 def test_colour_on_a_terminal(project: Path, args: list[str], env: dict[str, str], coloured: bool) -> None:
     plain, painted = plain_and_coloured(project)
-    out = on_a_terminal(project, "--select", "ANT402", "--output-format", "concise", "-q", *args, env=env)
+    out = on_a_terminal(project, "check", "--no-cache", "--select", "ANT402", "--output-format", "concise", "-q", *args, env=env)
     assert out.splitlines()[0] == (painted if coloured else plain)
