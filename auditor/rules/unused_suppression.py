@@ -43,7 +43,7 @@ class UnusedSuppression(Rule):
     code = "ANT001"
     name = "unused-suppression"
     severity = Severity.WARNING
-    summary = "A suppression comment that silences nothing, or names no rule"
+    summary = "With `--report-unused-ignores`: a suppression that silences nothing, or names no rule"
     options = ("report-unused-ignores",)
 
     def check(self, model: SdkModel) -> Iterator[Report]:
