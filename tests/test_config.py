@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
+from conftest import auditor
 
 BUDGET = textwrap.dedent(
     """\
@@ -174,7 +175,6 @@ def test_config_prints_toml_that_reads_back_to_the_same_settings(tmp_path: Path)
     import tomllib
 
     from auditor.config import load_settings
-    from conftest import auditor
 
     first, pasted, alone = tmp_path / "first", tmp_path / "pasted", tmp_path / "alone"
     for folder in (first, pasted, alone):
@@ -231,8 +231,6 @@ def test_config_prints_toml_that_reads_back_to_the_same_settings(tmp_path: Path)
     ],
 )
 def test_unknown_keys_get_a_did_you_mean(tmp_path: Path, text: str, message: str) -> None:
-    from conftest import auditor
-
     (tmp_path / "pyproject.toml").write_text(text)
     assert auditor(tmp_path, "check") == (2, "", f"auditor: error: pyproject.toml: {message}\n")
     assert auditor(tmp_path, "config") == (2, "", f"auditor: error: pyproject.toml: {message}\n")

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from auditor.api import CheckOptions, check_files
 from auditor.cli import main
 from auditor.config import ConfigResolver
+from conftest import auditor, on_a_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "auditor" / "data" / "inventory.schema.json").read_text())
@@ -286,8 +287,6 @@ def facts(report: dict[str, Any]) -> list[str]:
 def test_text_fits_the_width_and_never_cuts_a_fact(columns: int) -> None:
     """Run as a user runs it, with COLUMNS: no line is wider, every fact is shown whole (wrapped
     lines joined), and only locations may be shortened."""
-    from conftest import auditor
-
     code, out, err = auditor(ROOT, "inventory", "examples/", "--no-cache", env={"COLUMNS": str(columns)})
     assert (code, err) == (0, "")
     assert max(len(line) for line in out.splitlines()) <= columns
@@ -301,8 +300,6 @@ def test_text_fits_the_width_and_never_cuts_a_fact(columns: int) -> None:
 
 
 def test_text_takes_the_terminals_width_and_defaults_to_80() -> None:
-    from conftest import auditor, on_a_terminal
-
     expected = (ROOT / "tests" / "data" / "examples_inventory.txt").read_text()
     assert auditor(ROOT, "inventory", "examples/", "--no-cache") == (0, expected, "")
     wide = on_a_terminal(ROOT, "inventory", "examples/", "--no-cache", columns=140)
