@@ -19,6 +19,7 @@ import click
 from auditor import __version__
 from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, RuleSelection, Settings, project_root
 from auditor.findings import printable_path
+from auditor.terminal import text_width, use_color
 
 if TYPE_CHECKING:
     from auditor.api import Outcome
@@ -131,7 +132,7 @@ def main() -> None:
 @click.option("--select", multiple=True, metavar="CODES", help="Rules to enable (codes, prefixes such as ANT4, names, or ALL), replacing the configuration's selection and ignores.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable, on top of the configuration (a more specific selector still wins).")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the configuration, even where it ignores them.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file for every path.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="FILE", help="Use this configuration file for every path.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), envvar="AUDITOR_OUTPUT_FORMAT", help="Output format (default: full; env AUDITOR_OUTPUT_FORMAT).")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -139,8 +140,8 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings (formats full, concise, json, json-lines, markdown).")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too (for pre-commit).")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file, even those that cannot reference the SDK.")
-@click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings in FILE and exit 0.")
-@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline FILE.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), metavar="FILE", help="Record today's findings in FILE and exit 0.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), metavar="FILE", help="Report only findings not recorded in this baseline FILE.")
 @click.option("--report-stale-baseline", is_flag=True, help="With --baseline: list baseline entries that no longer match anything.")
 @click.option("--fail-on-stale-baseline", is_flag=True, help="With --baseline: list stale entries and exit 1 if there are any.")
 @click.option("--prune-baseline", is_flag=True, help="With --baseline: rewrite the baseline keeping only the entries that still match (never adding any).")
@@ -299,7 +300,7 @@ def check(
         findings = new_since_base(outcome.findings, baseline)
     findings, fixable, unsafe_fixable = _fix_counts(findings, settings_for, unsafe)
 
-    color = _use_color(color_choice, output_file is None and sys.stdout.isatty())
+    color = use_color(color_choice, output_file is None and sys.stdout.isatty())
     result = RunResult(
         findings=findings,
         files_checked=outcome.files_checked,
@@ -365,19 +366,6 @@ def _show_files_or_settings(
     for error in errors:
         click.echo(printable_path(f"auditor: error: {error}"), err=True)
     sys.exit(EXIT_USAGE if errors else EXIT_CLEAN)
-
-
-def _use_color(choice: str, to_terminal: bool) -> bool:
-    """--color always/never decide; under auto, a non-empty FORCE_COLOR turns colour on
-    (force-color.org), else a non-empty NO_COLOR turns it off (no-color.org: an empty one does
-    not), else colour is used when standard output is a terminal."""
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    if os.environ.get("NO_COLOR"):
-        return False
-    return to_terminal
 
 
 def _stdin_path(paths: tuple[Path, ...], stdin_filename: Path | None) -> Path | None:
@@ -578,7 +566,7 @@ def rule(code: str | None, show_all: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file for every path.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="FILE", help="Use this configuration file for every path.")
 @click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
 @click.option("--sort", type=click.Choice(["location", "time", "requests"]), default="location", show_default=True, help="Order of the calls: by place, by worst-case wall time, or by worst-case requests.")
@@ -626,20 +614,10 @@ def inventory(
     elif output_format == "markdown":
         text = render_markdown(report)
     else:
-        text = render_text(report, _text_width(output_file))
+        text = render_text(report, text_width(output_file is None))
     _write(text, output_file)
     _report_errors([e for r in results for e in r.errors])
     sys.exit(EXIT_CLEAN)
-
-
-def _text_width(output_file: Path | None) -> int:
-    """The terminal's width when the report goes to one, else `COLUMNS` when set, else 80."""
-    import shutil
-
-    if output_file is None and sys.stdout.isatty():
-        return shutil.get_terminal_size((80, 24)).columns
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
 
 @main.command()
