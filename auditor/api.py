@@ -207,8 +207,13 @@ def _raise_time_limit(signum: int, frame: object) -> None:
 
 
 def run_check(paths: list[Path], settings_for: Callable[[Path], Settings], options: CheckOptions) -> Outcome:
+    return gather(check_files(paths, settings_for, options), options)
+
+
+def gather(results: list[FileResult], options: CheckOptions) -> Outcome:
+    """One run's outcome from its files' results."""
     outcome = Outcome()
-    for result in check_files(paths, settings_for, options):
+    for result in results:
         outcome.files_checked += 1
         outcome.checked_paths.add(result.path)
         outcome.files_parsed += result.parsed

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from auditor import __version__
-from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, Settings, project_root
+from auditor.config import FAIL_ON, OUTPUT_FORMATS, ConfigError, ConfigResolver, RuleSelection, Settings, project_root
 from auditor.findings import printable_path
+from auditor.terminal import text_width, use_color
 
 if TYPE_CHECKING:
     from auditor.api import Outcome
@@ -128,25 +129,25 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--select", multiple=True, help="Rules to enable (codes, prefixes such as ANT4, or names), replacing the configured selection.")
-@click.option("--ignore", multiple=True, help="Rules to disable, on top of the configuration.")
-@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file for every path.")
+@click.option("--select", multiple=True, metavar="CODES", help="Rules to enable (codes, prefixes such as ANT4, names, or ALL), replacing the configuration's selection and ignores.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable, on top of the configuration (a more specific selector still wins).")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the configuration, even where it ignores them.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="FILE", help="Use this configuration file for every path.")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), envvar="AUDITOR_OUTPUT_FORMAT", help="Output format (default: full; env AUDITOR_OUTPUT_FORMAT).")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 1 only for findings of this severity or worse (default: warning, from the configuration's fail-on).")
-@click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Show a count per rule instead of the findings (formats full, concise, json, json-lines, markdown).")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too (for pre-commit).")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file, even those that cannot reference the SDK.")
-@click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings in FILE and exit 0.")
-@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), help="Report only findings not recorded in this baseline FILE.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), metavar="FILE", help="Record today's findings in FILE and exit 0.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), metavar="FILE", help="Report only findings not recorded in this baseline FILE.")
 @click.option("--report-stale-baseline", is_flag=True, help="With --baseline: list baseline entries that no longer match anything.")
 @click.option("--fail-on-stale-baseline", is_flag=True, help="With --baseline: list stale entries and exit 1 if there are any.")
 @click.option("--prune-baseline", is_flag=True, help="With --baseline: rewrite the baseline keeping only the entries that still match (never adding any).")
 @click.option("--report-unused-ignores", is_flag=True, help="Report suppression comments that silence nothing (ANT001).")
 @click.option("--diff-base", metavar="REF", help="Report only findings that the merge base of REF and HEAD does not have.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per CPU; used only when there is enough work).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Worker processes (default: one per CPU; used only when there is enough work).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory (default: .auditor_cache in the project root; env AUDITOR_CACHE_DIR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
@@ -154,6 +155,10 @@ def main() -> None:
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply unsafe fixes (default: `unsafe-fixes` in the configuration).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print what the fixes would change as a unified diff; write nothing. Exit 1 if there is a diff.")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless a fix failed.")
+@click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the terminal formats: auto (when standard output is a terminal, unless FORCE_COLOR or NO_COLOR says otherwise), always, never.")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked (after excludes), one per line, and exit.")
+@click.option("--show-settings", is_flag=True, help="Print the settings for the first file that would be checked, with the rules in force, and exit.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False), help="Check standard input (`-`) as if it were this file: its configuration, per-file ignores, excludes under --force-exclude, and the path shown.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -182,11 +187,16 @@ def check(
     unsafe_fixes: bool | None,
     show_diff: bool,
     fix_only: bool,
+    stdin_filename: Path | None,
+    color_choice: str,
+    show_files: bool,
+    show_settings: bool,
 ) -> None:
-    """Check PATHS (default: the current directory) for reliability mistakes around SDK calls."""
-    from auditor.api import CheckOptions, run_check
+    """Check PATHS (default: the current directory; `-`: standard input) for reliability mistakes around SDK calls."""
+    from auditor.api import CheckOptions, check_contents, gather, run_check
     from auditor.renderers import RunResult, get_renderer
-    from auditor.renderers.text import render_statistics, summary_line
+    from auditor.renderers.statistics import FORMATS as STATISTICS_FORMATS, render_statistics, statistics as count
+    from auditor.renderers.text import summary_line
 
     for flag, name in ((report_stale_baseline, "--report-stale-baseline"), (fail_on_stale_baseline, "--fail-on-stale-baseline"), (prune_baseline, "--prune-baseline")):
         if flag and baseline_file is None:
@@ -198,7 +208,13 @@ def check(
     cli_select, cli_ignore, cli_extend = _selectors(select), _selectors(ignore), _selectors(extend_select)
     for option, values in (("--select", cli_select), ("--ignore", cli_ignore), ("--extend-select", cli_extend)):
         _check_selectors(option, values)
-    targets = list(paths) or [Path(".")]
+    stdin_path = _stdin_path(paths, stdin_filename)
+    if stdin_path is not None:
+        on_disk = {"--fix": fix, "--diff": show_diff, "--fix-only": fix_only, "--write-baseline": write_baseline, "--prune-baseline": prune_baseline, "--diff-base": diff_base}
+        for name, given in on_disk.items():
+            if given:
+                _fail(f"{name} works on files: it cannot be combined with standard input (`-`)")
+    targets = [stdin_path] if stdin_path is not None else list(paths) or [Path(".")]
     root = project_root(targets, config_file)
     resolver = _resolver(config_file, root)
 
@@ -209,18 +225,25 @@ def check(
         if id(settings) not in with_cli:  # the resolver keeps each file's settings alive
             with_cli[id(settings)] = dataclasses.replace(
                 settings,
-                select=cli_select or settings.select,
-                ignore=settings.ignore + cli_ignore,
-                extend_select=settings.extend_select + cli_extend,
+                command_line=RuleSelection(cli_select or None, cli_extend, cli_ignore),
                 report_unused_ignores=settings.report_unused_ignores or report_unused_ignores,
+                sources=settings.sources + ((("report-unused-ignores", "command line"),) if report_unused_ignores else ()),
             )
         return with_cli[id(settings)]
 
     try:
         top = settings_for(root)
-        cache = None if no_cache else _open_cache(root, cache_dir, paths)
+        fmt = output_format or top.output_format
+        if statistics and fmt not in STATISTICS_FORMATS:
+            _fail(f"--statistics counts findings per rule: it has no {fmt} form (use one of {', '.join(STATISTICS_FORMATS)})")
+        if show_files or show_settings:
+            _show_files_or_settings(targets, stdin_path, settings_for, force_exclude, show_settings)
+        cache = None if no_cache or stdin_path is not None else _open_cache(root, cache_dir, paths)
         options = CheckOptions(force_exclude=force_exclude, use_prefilter=not no_prefilter, jobs=jobs, cache=cache)
-        outcome = run_check(targets, settings_for, options)
+        if stdin_path is not None:
+            outcome = gather(check_contents(_read_stdin(stdin_path, settings_for, force_exclude), settings_for, options), options)
+        else:
+            outcome = run_check(targets, settings_for, options)
     except ConfigError as error:
         _fail(str(error))
 
@@ -242,7 +265,7 @@ def check(
             _fail(str(error))
 
     unsafe = top.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
-    fixing = show_diff or fix_only or (write_baseline is None and (top.fix if fix is None else fix))
+    fixing = show_diff or fix_only or (write_baseline is None and stdin_path is None and (top.fix if fix is None else fix))
     fixed = 0
     if fixing:
         baseline_now = _baseline(baseline_file) if baseline_file is not None else None
@@ -277,8 +300,7 @@ def check(
         findings = new_since_base(outcome.findings, baseline)
     findings, fixable, unsafe_fixable = _fix_counts(findings, settings_for, unsafe)
 
-    fmt = output_format or top.output_format
-    color = output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = use_color(color_choice, output_file is None and sys.stdout.isatty())
     result = RunResult(
         findings=findings,
         files_checked=outcome.files_checked,
@@ -292,15 +314,18 @@ def check(
         unsafe_fixable=unsafe_fixable,
     )
     if statistics:
-        report = render_statistics(findings)
+        from auditor.fix.run import fixes_apply_to
+
+        rows = count(findings, lambda f: f.fix is not None and fixes_apply_to(f) and (f.fix.safe or unsafe))
+        report = render_statistics(rows, fmt)
     else:
         report = get_renderer(fmt)(result)
         # Under GitHub Actions with no format chosen, annotate the diff as well as printing text.
         # Annotations go to standard output, where the runner reads them, even when -o names a file.
         if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true" and fmt == "full":
             click.echo(get_renderer("github")(result), nl=False)
-    _write(report, output_file)
-    if not quiet and (fmt in ("full", "concise") or statistics):
+    _write(report, output_file, color or None)
+    if not quiet and fmt in ("full", "concise"):
         click.echo(summary_line(result))
     if report_stale_baseline or fail_on_stale_baseline:
         for entry in stale:
@@ -310,6 +335,62 @@ def check(
         sys.exit(EXIT_INTERNAL)
     failing = _failing(findings, fail_on or top.fail_on) or (fail_on_stale_baseline and bool(stale))
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _show_files_or_settings(
+    targets: list[Path], stdin_path: Path | None, settings_for: Callable[[Path], Settings], force_exclude: bool, show_settings: bool
+) -> NoReturn:
+    """--show-files: the files a check would read, after excludes, as the terminal formats name
+    them. --show-settings: the settings of the first of them (command-line flags applied) as
+    `auditor config` prints them, and the rules in force. Exit 2 if a path cannot be read."""
+    from auditor.discovery import discover, is_excluded
+    from auditor.engine import display_path, rules_for
+
+    if stdin_path is not None:
+        files, errors = ([] if force_exclude and is_excluded(stdin_path, settings_for(stdin_path), is_dir=False) else [stdin_path]), []
+    else:
+        candidates = discover(targets, settings_for, force_exclude)
+        files = [c.path for c in candidates if c.error is None]
+        errors = [f"{display_path(c.path)}: {c.error}" for c in candidates if c.error is not None]
+    if show_settings:
+        where = files[0] if files else targets[0]
+        settings = settings_for(where)
+        layer = settings.command_line
+        flags = [f"--{name} {','.join(values)}" for name, values in (("select", layer.select or ()), ("extend-select", layer.extend_select), ("ignore", layer.ignore)) if values]
+        header = [f"settings for: {display_path(where)}"] + ([f"command line: {' '.join(flags)}"] if flags else [])
+        header.append(f"rules in force: {' '.join(rule.code for rule in rules_for(settings)) or 'none'}")
+        _print_settings(settings, header)
+    else:
+        for path in files:
+            click.echo(printable_path(display_path(path)))
+    for error in errors:
+        click.echo(printable_path(f"auditor: error: {error}"), err=True)
+    sys.exit(EXIT_USAGE if errors else EXIT_CLEAN)
+
+
+def _stdin_path(paths: tuple[Path, ...], stdin_filename: Path | None) -> Path | None:
+    """The path standard input stands for (`-` without --stdin-filename), or None when the run
+    checks files. `-` alone, or --stdin-filename with no path, reads standard input, as in ruff."""
+    if Path("-") in paths and len(paths) > 1:
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if paths and paths != (Path("-"),):
+        if stdin_filename is not None:
+            _fail("--stdin-filename names standard input (`-`): it cannot be combined with paths to check")
+        return None
+    if not paths and stdin_filename is None:
+        return None
+    return stdin_filename or Path("-")
+
+
+def _read_stdin(path: Path, settings_for: Callable[[Path], Settings], force_exclude: bool) -> list[tuple[Path, bytes]]:
+    """Standard input as the contents of `path`; nothing to check when --force-exclude excludes
+    that path (read all the same, so that the writer never meets a closed pipe)."""
+    from auditor.discovery import is_excluded
+
+    data = sys.stdin.buffer.read()
+    if force_exclude and is_excluded(path, settings_for(path), is_dir=False):
+        return []
+    return [(path, data)]
 
 
 def _failing(findings: list[Finding], fail_on: str) -> bool:
@@ -445,9 +526,11 @@ def _report_errors(errors: list[str]) -> None:
         click.echo(f"auditor: internal error: {error}", err=True)
 
 
-def _write(report: str, output_file: Path | None) -> None:
+def _write(report: str, output_file: Path | None, color: bool | None = None) -> None:
+    """The report to standard output or to a file. `color`: keep its ANSI colours even when
+    standard output is not a terminal (click strips them there by default)."""
     if output_file is None:
-        click.echo(report, nl=False)
+        click.echo(report, nl=False, color=color)
         return
     try:
         output_file.parent.mkdir(parents=True, exist_ok=True)
@@ -483,12 +566,12 @@ def rule(code: str | None, show_all: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file for every path.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="FILE", help="Use this configuration file for every path.")
 @click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
 @click.option("--sort", type=click.Choice(["location", "time", "requests"]), default="location", show_default=True, help="Order of the calls: by place, by worst-case wall time, or by worst-case requests.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to paths given on the command line too.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per CPU).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Worker processes (default: one per CPU).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory.")
 def inventory(
@@ -505,8 +588,6 @@ def inventory(
     """List every SDK client and call in PATHS, the settings in force and each call's worst case.
 
     An inventory is not a verdict: it exits 0 (2 on a usage or configuration error)."""
-    import shutil
-
     from auditor.api import CheckOptions, check_files
     from auditor.inventory import build_report
     from auditor.inventory_render import render_json, render_markdown, render_text
@@ -533,8 +614,7 @@ def inventory(
     elif output_format == "markdown":
         text = render_markdown(report)
     else:
-        width = shutil.get_terminal_size((100, 24)).columns if output_file is None else 100
-        text = render_text(report, width)
+        text = render_text(report, text_width(output_file is None))
     _write(text, output_file)
     _report_errors([e for r in results for e in r.errors])
     sys.exit(EXIT_CLEAN)
@@ -574,12 +654,17 @@ def clean(cache_dir: Path | None) -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this configuration file.")
 def show_config(path: Path | None, config_file: Path | None) -> None:
-    """Print the settings in force for PATH (default: the current directory) and their sources."""
-    settings = _settings_at(path, config_file)
-    click.echo(printable_path(f"# configuration file: {settings.config_file or 'none (defaults)'}"))
-    click.echo(printable_path(f"# project root: {settings.root}"))
-    for name, value, source in _settings_rows(settings):
-        click.echo(printable_path(f"{name} = {value}  # {source}"))
+    """Print the settings in force for PATH (default: the current directory) as TOML to paste
+    under [tool.auditor], each value with its source."""
+    _print_settings(_settings_at(path, config_file))
+
+
+def _print_settings(settings: Settings, header: list[str] | None = None) -> None:
+    """Comment lines (the configuration file, the root, `header`), then the settings as TOML."""
+    from auditor.settings_toml import settings_toml
+
+    lines = [*(header or []), f"configuration file: {settings.config_file or 'none (defaults)'}", f"project root: {settings.root}"]
+    click.echo(printable_path("".join(f"# {line}\n" for line in lines) + settings_toml(settings)), nl=False)
 
 
 def _settings_at(path: Path | None, config_file: Path | None) -> Settings:
@@ -589,28 +674,3 @@ def _settings_at(path: Path | None, config_file: Path | None) -> Settings:
         return resolver.for_path(where)
     except ConfigError as error:
         _fail(str(error))
-
-
-def _settings_rows(settings: Settings) -> list[tuple[str, str, str]]:
-    from auditor.config import LIVE_KEYS, SDK_KEYS, TOP_LEVEL_KEYS
-
-    rows = []
-    for prefix, keys, holder in (("", TOP_LEVEL_KEYS, settings), ("sdk.", SDK_KEYS, settings.sdk), ("live.", LIVE_KEYS, settings.live)):
-        for key, (attr, _) in keys.items():
-            value = getattr(holder, attr)
-            rows.append((f"{prefix}{key}", _toml_value(value), settings.source_of(f"{prefix}{key}")))
-    return rows
-
-
-def _toml_value(value: object) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return "{ " + ", ".join(f"{k!r} = {list(v)!r}" for k, v in value) + " }"
-    if isinstance(value, tuple):
-        return repr(list(value)).replace("'", '"')
-    if isinstance(value, str):
-        return f'"{value}"'
-    return repr(value)
-
-

@@ -7,6 +7,7 @@ CLI prints and exits 2 on: a user never sees a traceback for a typo.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import re
@@ -70,6 +71,16 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class RuleSelection:
+    """One layer of rule selection (a configuration file, or the command line): `select` None
+    keeps what the layers below chose (see auditor.rule.resolve_selection)."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SdkSettings:
     """A project's own names for SDK things (qualified names, as imported)."""
 
@@ -113,6 +124,8 @@ class Settings:
     target_sdk_version: str = "current"
     sdk: SdkSettings = SdkSettings()
     live: LiveSettings = LiveSettings()
+    # --select, --extend-select, --ignore: a layer above the file's own selection.
+    command_line: RuleSelection = RuleSelection()
     # Where each key came from ("default" or a file path), and the project root it applies to.
     sources: tuple[tuple[str, str], ...] = ()
     config_file: Path | None = None
@@ -120,6 +133,10 @@ class Settings:
 
     def source_of(self, key: str) -> str:
         return dict(self.sources).get(key, "default")
+
+    def rule_selection(self) -> tuple[RuleSelection, ...]:
+        """The layers that choose the rules, lowest priority first."""
+        return RuleSelection(self.select, self.extend_select, self.ignore), self.command_line
 
     def fingerprint(self) -> str:
         """A stable text of every setting that can change findings (the cache keys on it)."""
@@ -268,18 +285,32 @@ LIVE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
+# ruff's words for which the nearest spelling is not the right key.
+_RUFF_KEYS = {"extend-ignore": "ignore", "extend-per-file-ignores": "per-file-ignores"}
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    """`did you mean 'max-total-wait'?` for a near miss, else the list of known keys."""
+    if _RUFF_KEYS.get(key) in known:
+        return f"did you mean {_RUFF_KEYS[key]!r}?"
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or difflib.get_close_matches(key.lower().replace("_", "-"), known, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(known))
+
+
 def _read_section(
     table: dict[str, Any],
     keys: dict[str, tuple[str, Callable[[Any], Any]]],
     where: str,
     label: str,
+    tables: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """Each key checked and converted; `tables` are the sub-tables this section may also hold
+    (read elsewhere), named in suggestions."""
     values: dict[str, Any] = {}
     for key, raw in table.items():
         prefix = f"{where}: {label} {key}" if label else f"{where}: {key}"
         if key not in keys:
-            known = ", ".join(sorted(keys))
-            raise ConfigError(f"{prefix}: unknown key (known keys: {known})")
+            raise ConfigError(f"{prefix}: unknown key ({_suggest(key, [*keys, *tables])})")
         attr, check = keys[key]
         try:
             values[attr] = check(raw)
@@ -347,7 +378,7 @@ def load_settings(path: Path, validate_code: Callable[[str], bool] | None = None
     for name, sub in (("sdk", sdk_table), ("live", live_table)):
         if not isinstance(sub, dict):
             raise ConfigError(f"{where}: {_label(section, name)}: expected a table, got {sub!r}")
-    values = _read_section(table, TOP_LEVEL_KEYS, where, _label(section, ""))
+    values = _read_section(table, TOP_LEVEL_KEYS, where, _label(section, ""), ("sdk", "live"))
     sdk_values = _read_section(sdk_table, SDK_KEYS, where, _label(section, "sdk"))
     live_values = _read_section(live_table, LIVE_KEYS, where, _label(section, "live"))
     if validate_code is not None:

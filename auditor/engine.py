@@ -24,7 +24,7 @@ from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding, Fix, Severity, Span
 from auditor.notebook import Notebook, NotebookError, is_notebook, read_notebook
 from auditor.rule import Rule, all_rules
-from auditor.suppression import Suppressions, parse_suppressions
+from auditor.suppression import Suppressions, matches, parse_suppressions
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -85,7 +85,7 @@ def _cwd() -> str:
 def rules_for(settings: Settings) -> list[type[Rule]]:
     from auditor.rule import select_rules
 
-    return select_rules(settings.select, settings.extend_select, settings.ignore)
+    return select_rules(settings.rule_selection())
 
 
 def _ignored_by_path(path: str, settings: Settings) -> set[str]:
@@ -245,13 +245,14 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
         result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
         return
     try:
-        findings = list(_run_rules(result, model, settings))
+        reported = list(_run_rules(result, model, settings))
     except RecursionError:  # libcst computes positions recursively: a 5,000-deep expression
         result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
         return
+    findings = [finding for finding, _ in reported]
     if findings or settings.report_unused_ignores:
         suppressions = parse_suppressions(source)
-        findings = [f for f in findings if not suppressions.silences(f.code, f.span.line)]
+        findings = [f for f, first in reported if not suppressions.silences(f.code, f.name, (f.span.line, first))]
         if settings.report_unused_ignores:
             findings += _unused_ignores(path, suppressions, settings)
     result.findings.extend(findings)
@@ -264,22 +265,26 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
 
 
 def _unused_ignores(path: str, suppressions: Suppressions, settings: Settings) -> list[Finding]:
-    """ANT001: a suppression that silenced nothing, or that names a code no rule has. Codes of
-    rules that are not selected are left alone: with the rule off, the comment cannot be judged."""
+    """ANT001: a suppression that silenced nothing, or that names no rule, at the place of its
+    directive in the comment. Selectors of rules that are not selected are left alone: with the
+    rule off, the comment cannot be judged."""
+    from auditor.rule import is_known_selector
+
     rules = all_rules()
-    selected = {rule.code for rule in rules_for(settings)}
+    selected = rules_for(settings)
+    rule = rules[UNUSED_SUPPRESSION]
     found = []
-    for line, code in suppressions.unused():
-        if code == "*":
+    for directive, selector in suppressions.unused():
+        if selector == "*":
             message = "this blanket suppression silences nothing here: remove it"
-        elif code not in rules:
-            message = f"{code} is not an auditor rule: fix or remove it (see `auditor rule --all`)"
-        elif code in selected:
-            message = f"{code} is suppressed here but not reported: remove the suppression"
+        elif not is_known_selector(selector):
+            message = f"{selector} is not an auditor rule: fix or remove it (see `auditor rule --all`)"
+        elif any(matches(selector, r.code, r.name) for r in selected):
+            message = f"{selector} is suppressed here but not reported: remove the suppression"
         else:
             continue
-        rule = rules[UNUSED_SUPPRESSION]
-        found.append(Finding(UNUSED_SUPPRESSION, rule.name, rule.severity, message, path, Span(line, 1, line, 1), context=f"{code}\x1f{message}"))
+        span = Span(directive.line, directive.column, directive.line, directive.end_column)
+        found.append(Finding(UNUSED_SUPPRESSION, rule.name, rule.severity, message, path, span, context=f"{selector}\x1f{message}"))
     return found
 
 
@@ -331,7 +336,8 @@ def _one_line(error: object) -> str:
     return " ".join(str(error).split())
 
 
-def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Iterable[Finding]:
+def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Iterable[tuple[Finding, int]]:
+    """Each finding, with the first line of the statement that holds it (for suppressions)."""
     seen: set[tuple[str, int, int]] = set()
     for rule_class in rules_for(settings):
         rule = rule_class(settings)
@@ -341,7 +347,7 @@ def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Itera
                 key = (finding.code, finding.span.line, finding.span.column)
                 if key not in seen:
                     seen.add(key)
-                    yield finding
+                    yield finding, _statement_line(model, report.node)
         except RecursionError:
             raise
         except Exception as error:  # a bug in a rule must not take the run down
@@ -362,6 +368,19 @@ def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: s
         fix,
         context=finding_context(model, node),
     )
+
+
+def _statement_line(model: SdkModel, node: cst.CSTNode) -> int:
+    """The first line of the statement that holds `node`: a suppression written there covers
+    the whole statement (`timeout=None` three lines into a constructor). An `except` clause, a
+    `case` and a decorator count as statements of their own, so a comment on `try:` or `def`
+    does not silence them."""
+    import libcst as cst
+
+    for candidate in (node, *model.ancestors(node)):
+        if isinstance(candidate, (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.Decorator)):
+            return model.line(candidate)
+    return model.line(node)
 
 
 def finding_context(model: SdkModel, node: cst.CSTNode) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 RETRY_AFTER_NOTE = "worst cases assume no `retry-after` from the server: one can lengthen the SDK's waits"
@@ -85,18 +86,25 @@ def _streamed(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "unknown"}[value]
 
 
-def render_text(report: dict[str, Any], width: int = 100) -> str:
+def render_text(report: dict[str, Any], width: int = 80) -> str:
+    """Aligned text that fits `width` columns: values wrap onto indented lines and only a
+    location longer than a whole line is shortened (from the left); a fact is never cut. The
+    clients are a table when it fits, else one block each, like the calls."""
+    width = max(width, MIN_WIDTH)
     lines = [f"Clients ({len(report['clients'])})"]
-    table = [["LOCATION", "CLASS", "TIMEOUT", "MAX RETRIES", "FINDINGS"]]
-    for row in report["clients"]:
-        kind = f"{row['class']}.with_options/copy" if row["kind"] == "derived" else row["class"]
-        table.append([where(row), kind, show_timeout(row["timeout"]), show_fact(row["max_retries"]), " ".join(row["findings"])])
-    lines += _table(table, width) if report["clients"] else ["  none"]
+    rows = [[where(row), _client_class(row), show_timeout(row["timeout"]), show_fact(row["max_retries"]), " ".join(row["findings"])] for row in report["clients"]]
+    table = _table([["LOCATION", "CLASS", "TIMEOUT", "MAX RETRIES", "FINDINGS"], *rows], width)
+    if not report["clients"]:
+        lines.append("  none")
+    elif table is not None:
+        lines += table
+    else:
+        for row, (location, kind, timeout, max_retries, findings) in zip(report["clients"], rows):
+            lines += _block(location, [kind], row["findings"], [("timeout", timeout), ("max_retries", max_retries)], width)
+        lines.pop()  # the blank line after the last block: the section's own follows
     lines += ["", f"Calls ({len(report['calls'])})"]
     for row in report["calls"]:
-        findings = f"  [{' '.join(row['findings'])}]" if row["findings"] else ""
-        lines.append(f"{where(row)}  {row['function']}  {row['operation']}{findings}")
-        for label, value in (
+        fields = [
             ("client", show_client(row)),
             ("model", show_fact(row["model"])),
             ("streamed", _streamed(row["streamed"])),
@@ -107,53 +115,79 @@ def render_text(report: dict[str, Any], width: int = 100) -> str:
             ("requests", show_requests(row)),
             ("wall time", show_wall_time(row)),
             ("handlers", show_handlers(row)),
-        ):
-            lines.append(_clip(f"    {label:<12} {value}", width))
-        lines.append("")
+        ]
+        lines += _block(where(row), [row["function"], row["operation"]], row["findings"], fields, width)
     if not report["calls"]:
         lines += ["  none", ""]
-    lines += _summary_text(report)
+    lines += _summary_text(report, width)
     return "\n".join(lines) + "\n"
 
 
-def _summary_text(report: dict[str, Any]) -> list[str]:
+MIN_WIDTH = 40
+_LABEL = 12  # the label column of a block: "max_retries" and a space
+
+
+def _client_class(row: dict[str, Any]) -> str:
+    return f"{row['class']}.with_options/copy" if row["kind"] == "derived" else str(row["class"])
+
+
+def _block(location: str, names: list[str], findings: list[str], fields: list[tuple[str, str]], width: int) -> list[str]:
+    """A head line (location, names, [codes]) and one labelled line per field, wrapped."""
+    codes = [f"[{' '.join(findings)}]"] if findings else []
+    head = _wrap("  ".join([_fit(location, width), *names, *codes]), width, 4)
+    body = [line for label, value in fields for line in _wrap(f"    {label:<{_LABEL}} {value}", width, 4 + _LABEL + 1)]
+    return [*head, *body, ""]
+
+
+def _wrap(text: str, width: int, indent: int) -> list[str]:
+    """Lines of at most `width` columns, continued under `indent`; words are never broken (a
+    word wider than the room left stays whole, on a line of its own)."""
+    lines = textwrap.wrap(text, width, subsequent_indent=" " * indent, break_long_words=False, break_on_hyphens=False)
+    return [line.replace(_KEEP, " ") for line in lines] or [""]
+
+
+_KEEP = "\u00a0"  # a space that does not break: inside a location (`nb.ipynb:cell 4:3`)
+
+
+def _fit(location: str, room: int) -> str:
+    """A location that fits in `room` columns, kept in one piece by `_wrap`: `…` and its tail
+    (the file and line) when it is longer."""
+    shown = location if len(location) <= room else "…" + location[-(room - 1) :]
+    return shown.replace(" ", _KEEP)
+
+
+def _summary_text(report: dict[str, Any], width: int = 80) -> list[str]:
     summary = report["summary"]
     lines = [
         "Summary",
         f"  {summary['clients']} clients, {summary['calls']} calls, {summary['streamed']} streamed",
-        f"  timeouts: {summary['timeout_set']} set, {summary['timeout_default']} on the 600 s SDK default, "
-        f"{summary['timeout_none']} can block forever, {summary['timeout_unknown']} unknown",
+        *_wrap(
+            f"  timeouts: {summary['timeout_set']} set, {summary['timeout_default']} on the 600 s SDK default, "
+            f"{summary['timeout_none']} can block forever, {summary['timeout_unknown']} unknown",
+            width,
+            4,
+        ),
     ]
     for title, key, show in (("longest wall time", "longest_wall_time", show_wall_time), ("most requests", "most_requests", show_requests)):
         if summary[key]:
             lines.append(f"  {title}:")
-            for item in summary[key]:
-                text = show({**item, "streamed": False})
-                lines.append(f"    {text:<28} {where(item)} {item['operation']}")
+            figures = [show({**item, "streamed": False}) for item in summary[key]]
+            column = max((len(f) for f in figures if len(f) <= 16), default=0)
+            for figure, item in zip(figures, summary[key]):
+                lines += _wrap(f"    {figure:<{column}}  {_fit(where(item), width - 6 - column)} {item['operation']}", width, 6 + column)
     if report["errors"]:
         lines.append(f"  {len(report['errors'])} files could not be read or parsed:")
-        lines += [f"    {where(e)}: {e['message']}" for e in report["errors"]]
-    lines.append(f"  Note: {RETRY_AFTER_NOTE}.")
+        lines += [line for e in report["errors"] for line in _wrap(f"    {_fit(where(e), width - 7)}: {e['message']}", width, 6)]
+    lines += _wrap(f"  Note: {RETRY_AFTER_NOTE}.", width, 8)
     return lines
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 10)] + "…"
-
-
-def _table(rows: list[list[str]], width: int) -> list[str]:
-    """Aligned columns; when too wide for the terminal, the widest columns give way first (the
-    location, the first column, never: it is what a reader looks for)."""
+def _table(rows: list[list[str]], width: int) -> list[str] | None:
+    """Aligned columns, or None when they do not fit `width` whole."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    budget = width - 2 - 2 * (len(widths) - 1)
-    while sum(widths) > budget and max(widths[1:]) > 12:
-        widest = widths.index(max(widths[1:]), 1)
-        widths[widest] -= 1
-    out = []
-    for row in rows:
-        cells = [cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)]
-        out.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip())
-    return out
+    if 2 + sum(widths) + 2 * (len(widths) - 1) > width:
+        return None
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -180,7 +214,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                 f"{cell(show_fact(row['max_tokens']))} | {cell(show_timeout(row['timeout']))} | {cell(show_fact(row['max_retries']))} | "
                 f"{cell(show_requests(row))} | {cell(show_wall_time(row))} | {cell(show_handlers(row))} | {' '.join(row['findings'])} |"
             )
-    out += ["", "### Summary", ""] + [line.strip() and f"- {line.strip()}" for line in _summary_text(report)[1:]]
+    out += ["", "### Summary", ""] + [line.strip() and f"- {line.strip()}" for line in _summary_text(report, 10_000)[1:]]
     return "\n".join(out) + "\n"
 
 

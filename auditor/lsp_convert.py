@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from lsprotocol import types
 
 from auditor.findings import Edit, Finding, Severity, Span
-from auditor.suppression import _IGNORE, _NOQA
+from auditor.suppression import listed_codes_end
 
 SOURCE = "auditor"
 UNSUPPRESSIBLE = ("ANT000", "ANT001")  # no comment is read in an unparsable file; ANT001 judges comments
-_CODE_LIST = re.compile(r"[A-Za-z]+\d+(?:[,\s]+[A-Za-z]+\d+)*")  # `ANT402, E501`, not the prose after it
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks of Python and of LSP (not str.splitlines')
 
 
@@ -94,24 +93,12 @@ def suppression_edit(source: str, line: int, code: str) -> Edit | None:
     text = split_lines(source)[line - 1]
     code_end = len(text.rstrip())
     if comment is not None:
-        codes_end = _listed_codes_end(comment.string)
+        codes_end = listed_codes_end(comment.string)
         if codes_end is not None:
             return _insert(line, comment.start[1] + codes_end, f", {code}")
     elif text[:code_end].endswith("\\"):
         return None
     return Edit(Span(line, code_end + 1, line, len(text) + 1), f"  # auditor: ignore[{code}]")
-
-
-def _listed_codes_end(comment: str) -> int | None:
-    """Where the code list of the comment's line suppression ends, if it has one of ours."""
-    for match in _IGNORE.finditer(comment):
-        if not match.group("file") and (match.group("codes") or "").strip():
-            return match.end("codes")
-    noqa = _NOQA.search(comment)
-    listed = _CODE_LIST.match(comment, noqa.start("codes")) if noqa and noqa.group("codes") else None
-    if listed and re.search(r"\bANT\d", listed.group(), re.IGNORECASE):
-        return listed.end()
-    return None
 
 
 def _insert(line: int, offset: int, content: str) -> Edit:

@@ -18,7 +18,7 @@ from auditor.findings import Fix, Severity
 if TYPE_CHECKING:
     import libcst as cst
 
-    from auditor.config import Settings
+    from auditor.config import RuleSelection, Settings
     from auditor.sdk.model import SdkModel
 
 
@@ -92,6 +92,7 @@ def _matches(selector: str, rule: type[Rule]) -> bool:
 
 
 _SELECTOR = re.compile(r"^(ALL|ANT\d{0,3}|[a-z0-9-]+)$")
+_PREFIX = re.compile(r"^ANT(\d{0,2})$")
 
 
 def is_known_selector(selector: str) -> bool:
@@ -101,17 +102,43 @@ def is_known_selector(selector: str) -> bool:
     return any(_matches(selector, rule) for rule in all_rules().values())
 
 
-def select_rules(
-    select: Iterable[str], extend_select: Iterable[str], ignore: Iterable[str]
-) -> list[type[Rule]]:
-    """Rules picked by select + extend-select minus ignore; a longer selector is not special-cased."""
-    chosen = [*select, *extend_select]
-    ignored = list(ignore)
-    return [
-        rule
-        for rule in all_rules().values()
-        if any(_matches(s, rule) for s in chosen) and not any(_matches(s, rule) for s in ignored)
-    ]
+def specificity(selector: str) -> int:
+    """How narrowly a selector names rules, as ruff ranks them: `ALL` 0, `ANT` 1, `ANT4` 2,
+    `ANT40` 3, a whole code or a rule name 4."""
+    if selector == "ALL":
+        return 0
+    prefix = _PREFIX.match(selector)
+    return 1 + len(prefix[1]) if prefix else 4
+
+
+def resolve_selection(layers: Iterable[RuleSelection]) -> set[str]:
+    """The codes of the rules enabled by `layers`, lowest priority first (the configuration
+    file, then the command line), with ruff's precedence.
+
+    Each layer is settled on its own: its selectors apply from the least specific to the most
+    specific, so `ANT402` beats `ANT4` whichever list each is in, and at equal specificity an
+    ignore beats a select. A layer with a `select` then replaces what the layers below chose;
+    one without only adds its extend-selects and takes away its ignores."""
+    rules = all_rules().values()
+    enabled = {rule.code for rule in rules}  # the default selection: ALL
+    for layer in layers:
+        chosen = (*(layer.select or ()), *layer.extend_select)
+        updates: dict[str, bool] = {}
+        for level in range(5):
+            for selectors, on in ((chosen, True), (layer.ignore, False)):
+                for selector in selectors:
+                    if specificity(selector) == level:
+                        updates.update((rule.code, on) for rule in rules if _matches(selector, rule))
+        if layer.select is not None:
+            enabled = set()
+        enabled = (enabled | {code for code, on in updates.items() if on}) - {code for code, on in updates.items() if not on}
+    return enabled
+
+
+def select_rules(layers: Iterable[RuleSelection]) -> list[type[Rule]]:
+    """The enabled rules, in code order (see `resolve_selection`)."""
+    enabled = resolve_selection(layers)
+    return [rule for code, rule in all_rules().items() if code in enabled]
 
 
 def codes_matching(selectors: Iterable[str]) -> set[str]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -64,3 +67,44 @@ def hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """git for a test: no system or user configuration, and no repository found above tmp_path."""
     for key, value in git_env(tmp_path).items():
         monkeypatch.setenv(key, value)
+
+
+_OUTPUT_VARIABLES = ("AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS", "AUDITOR_CACHE_DIR", "NO_COLOR", "FORCE_COLOR", "COLUMNS")
+
+
+def auditor(cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run the installed `auditor` command as a user would, in `cwd`, with no cache (unless
+    given --cache-dir) and none of the variables that change its output: (exit code, stdout, stderr)."""
+    command = shutil.which("auditor", path=os.path.dirname(sys.executable)) or "auditor"
+    clean = {k: v for k, v in os.environ.items() if k not in _OUTPUT_VARIABLES}
+    clean.update(env or {})
+    flags = ["--no-cache"] if args and args[0] == "check" and "--cache-dir" not in args else []
+    done = subprocess.run([command, *args, *flags], cwd=cwd, env=clean, input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+def on_a_terminal(cwd: Path, *args: str, env: dict[str, str] | None = None, columns: int = 80) -> str:
+    """The installed `auditor`'s standard output on a pseudo-terminal `columns` wide, as an
+    interactive shell gives it (line ends as "\\n")."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    command = shutil.which("auditor", path=os.path.dirname(sys.executable)) or "auditor"
+    clean = {k: v for k, v in os.environ.items() if k not in _OUTPUT_VARIABLES}
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    try:
+        subprocess.run([command, *args], cwd=cwd, env={**clean, **(env or {})}, stdout=follower, stderr=subprocess.DEVNULL, timeout=120, check=False)
+    finally:
+        os.close(follower)
+    chunks = []
+    try:
+        while chunk := os.read(leader, 65536):
+            chunks.append(chunk)
+    except OSError:  # EIO: the terminal's other end is closed and everything was read
+        pass
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
+from conftest import auditor
 
 BUDGET = textwrap.dedent(
     """\
@@ -103,10 +104,10 @@ def test_explicit_config_file(project: Path) -> None:
             "pyproject.toml: [tool.auditor] per-file-ignores: unknown rule code or name 'nope'",
         ),
         (
-            "[tool.auditor]\nmax-wait = 3\n",
-            "pyproject.toml: [tool.auditor] max-wait: unknown key (known keys: exclude, extend-exclude, "
-            "extend-select, fail-on, fix, fix-timeout, fixable, ignore, max-tokens-threshold, max-total-wait, output-format, "
-            "per-file-ignores, report-unused-ignores, retry-decorators, select, target-sdk-version, unfixable, unsafe-fixes)",
+            "[tool.auditor]\ncolour = 3\n",
+            "pyproject.toml: [tool.auditor] colour: unknown key (known keys: exclude, extend-exclude, "
+            "extend-select, fail-on, fix, fix-timeout, fixable, ignore, live, max-tokens-threshold, max-total-wait, output-format, "
+            "per-file-ignores, report-unused-ignores, retry-decorators, sdk, select, target-sdk-version, unfixable, unsafe-fixes)",
         ),
         (
             "[tool.auditor]\ntarget-sdk-version = 0.40\n",
@@ -155,7 +156,7 @@ def test_config_command_shows_values_and_sources(project: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.auditor]\nmax-total-wait = 300\n[tool.auditor.live]\nmodel = 'claude-x'\n")
     code, out, _ = run("config")
     assert code == 0
-    assert "max-total-wait = 300.0  # pyproject.toml\n" in out
+    assert "max-total-wait = 300  # pyproject.toml\n" in out
     assert "max-tokens-threshold = 4096  # default\n" in out
     assert 'live.model = "claude-x"  # pyproject.toml\n' in out
     assert out.startswith(f"# configuration file: {project / 'pyproject.toml'}\n")
@@ -163,3 +164,93 @@ def test_config_command_shows_values_and_sources(project: Path) -> None:
 
 def test_missing_explicit_config(project: Path) -> None:
     assert run("check", "--config", "nope.toml")[0] == 2
+
+
+PASTED = r'''
+[tool.auditor]
+select = ["ANT4", "retry-decorator-on-sdk-call"]
+ignore = ["ANT403"]
+max-total-wait = 300
+fix-timeout = 42.5
+report-unused-ignores = true
+retry-decorators = ["my.retry"]
+
+[tool.auditor.per-file-ignores]
+"tests/*" = ["ANT4"]
+'odd "name"/*.py' = ["ANT101"]
+
+[tool.auditor.sdk]
+client-classes = ["app.LLM"]
+
+[tool.auditor.live]
+prompt = "Say \"ready\" \\ \t ünï"
+timeout = 12.5
+'''
+
+
+def test_config_prints_toml_that_reads_back_to_the_same_settings(tmp_path: Path) -> None:
+    """`auditor config`'s output parses as TOML, and as a configuration (under [tool.auditor],
+    or as an auditor.toml) gives the same settings and the same output again."""
+    import dataclasses
+    import tomllib
+
+    from auditor.config import load_settings
+
+    first, pasted, alone = tmp_path / "first", tmp_path / "pasted", tmp_path / "alone"
+    for folder in (first, pasted, alone):
+        folder.mkdir()
+    (first / "pyproject.toml").write_text(PASTED)
+    code, out, err = auditor(first, "config")
+    assert (code, err) == (0, "")
+    body = out.split("\n", 2)[2]  # after the two header comments
+    for line in (
+        "max-total-wait = 300  # pyproject.toml",
+        "max-tokens-threshold = 4096  # default",
+        "fix-timeout = 42.5  # pyproject.toml",
+        "report-unused-ignores = true  # pyproject.toml",
+        "fix = false  # default",
+        'per-file-ignores."tests/*" = ["ANT4"]  # pyproject.toml',
+        'per-file-ignores."odd \\"name\\"/*.py" = ["ANT101"]  # pyproject.toml',
+        'sdk.client-classes = ["app.LLM"]  # pyproject.toml',
+        'live.prompt = "Say \\"ready\\" \\\\ \\t ünï"  # pyproject.toml',
+        "live.timeout = 12.5  # pyproject.toml",
+        "live.deadline = 300  # default",
+        "# live.base-url = (unset)  # default",
+    ):
+        assert line in body.splitlines()
+    data = tomllib.loads(out)
+    assert data["per-file-ignores"] == {"tests/*": ["ANT4"], 'odd "name"/*.py': ["ANT101"]}
+    assert data["live"]["prompt"] == 'Say "ready" \\ \t ünï'
+    assert type(data["max-total-wait"]) is int and "base-url" not in data["live"]
+
+    (pasted / "pyproject.toml").write_text("[tool.auditor]\n" + body)
+    (alone / "auditor.toml").write_text(body)
+
+    def values(text: str) -> list[str]:
+        return [line.rsplit("  # ", 1)[0] for line in text.splitlines()[2:]]
+
+    def settings(path: Path) -> object:
+        return dataclasses.replace(load_settings(path), sources=(), config_file=None, root=tmp_path)
+
+    for again, config in ((pasted, pasted / "pyproject.toml"), (alone, alone / "auditor.toml")):
+        code, out_again, err = auditor(again, "config")
+        assert (code, err) == (0, "")
+        assert values(out_again) == values(out)
+        assert settings(config) == settings(first / "pyproject.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[tool.auditor]\nmax-wait = 3\n", "[tool.auditor] max-wait: unknown key (did you mean 'max-total-wait'?)"),
+        ("[tool.auditor]\nmax_total_wait = 3\n", "[tool.auditor] max_total_wait: unknown key (did you mean 'max-total-wait'?)"),
+        ("[tool.auditor]\nextend-ignore = []\n", "[tool.auditor] extend-ignore: unknown key (did you mean 'ignore'?)"),
+        ("[tool.auditor.lvie]\nmodel = 'x'\n", "[tool.auditor] lvie: unknown key (did you mean 'live'?)"),
+        ("[tool.auditor.live]\nmodle = 'x'\n", "[tool.auditor.live] modle: unknown key (did you mean 'model'?)"),
+        ("[tool.auditor.sdk]\nclient-class = []\n", "[tool.auditor.sdk] client-class: unknown key (did you mean 'client-classes'?)"),
+    ],
+)
+def test_unknown_keys_get_a_did_you_mean(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert auditor(tmp_path, "check") == (2, "", f"auditor: error: pyproject.toml: {message}\n")
+    assert auditor(tmp_path, "config") == (2, "", f"auditor: error: pyproject.toml: {message}\n")

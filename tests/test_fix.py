@@ -119,9 +119,9 @@ def test_config_shows_the_fix_keys(tmp_path: Path) -> None:
     code, out, _ = auditor(tmp_path, "config")
     assert code == 0
     assert [line for line in out.splitlines() if line.split(" = ")[0] in ("fix", "unsafe-fixes", "fix-timeout", "fixable", "unfixable")] == [
-        "fix = False  # default",
-        "unsafe-fixes = False  # default",
-        "fix-timeout = 90.0  # auditor.toml",
+        "fix = false  # default",
+        "unsafe-fixes = false  # default",
+        "fix-timeout = 90  # auditor.toml",
         'fixable = ["ALL"]  # default',
         'unfixable = ["ANT303"]  # auditor.toml',
     ]

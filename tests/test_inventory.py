@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from auditor.api import CheckOptions, check_files
 from auditor.cli import main
 from auditor.config import ConfigResolver
+from conftest import auditor, on_a_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "auditor" / "data" / "inventory.schema.json").read_text())
@@ -35,7 +37,9 @@ def calls_of(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> li
 
 
 def test_examples_text_report_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not on a terminal and without COLUMNS, the text is 80 columns wide."""
     monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("COLUMNS", raising=False)
     code, out = inventory("examples/")
     assert code == 0
     assert out == (ROOT / "tests" / "data" / "examples_inventory.txt").read_text()
@@ -266,3 +270,38 @@ def test_readme_shows_a_real_run() -> None:
     real = (ROOT / "tests" / "data" / "examples_inventory.txt").read_text().splitlines()
     shown = [line for line in block.splitlines() if line and line != "..."]
     assert len(shown) > 40 and all(line in real for line in shown)
+
+
+def facts(report: dict[str, Any]) -> list[str]:
+    """Every fact the text shows, as the renderer words it."""
+    from auditor.inventory_render import show_client, show_fact, show_handlers, show_requests, show_retries, show_timeout, show_wall_time
+
+    shown = [text for row in report["clients"] for text in (show_timeout(row["timeout"]), show_fact(row["max_retries"]))]
+    for row in report["calls"]:
+        shown += [show_client(row), show_fact(row["model"]), show_fact(row["max_tokens"]), show_timeout(row["timeout"])]
+        shown += [show_fact(row["max_retries"]), show_retries(row), show_requests(row), show_wall_time(row), show_handlers(row)]
+    return shown
+
+
+@pytest.mark.parametrize("columns", [44, 60, 80, 100, 140])
+def test_text_fits_the_width_and_never_cuts_a_fact(columns: int) -> None:
+    """Run as a user runs it, with COLUMNS: no line is wider, every fact is shown whole (wrapped
+    lines joined), and only locations may be shortened."""
+    code, out, err = auditor(ROOT, "inventory", "examples/", "--no-cache", env={"COLUMNS": str(columns)})
+    assert (code, err) == (0, "")
+    assert max(len(line) for line in out.splitlines()) <= columns
+    report = json.loads(auditor(ROOT, "inventory", "examples/", "--no-cache", "--output-format", "json")[1])
+    flat = " ".join(out.split())
+    assert [fact for fact in facts(report) if " ".join(fact.split()) not in flat] == []
+    shortened = [line for line in out.splitlines() if "…" in line]
+    assert all(re.search(r"…\S*\.(py|ipynb):(cell \d+:)?\d+( |$)", line) for line in shortened)  # a location's tail
+    assert (shortened == []) == (columns >= 60)
+    assert ("  LOCATION  " in out) == (columns >= 140)  # the clients' table only where it fits whole
+
+
+def test_text_takes_the_terminals_width_and_defaults_to_80() -> None:
+    expected = (ROOT / "tests" / "data" / "examples_inventory.txt").read_text()
+    assert auditor(ROOT, "inventory", "examples/", "--no-cache") == (0, expected, "")
+    wide = on_a_terminal(ROOT, "inventory", "examples/", "--no-cache", columns=140)
+    assert wide.splitlines()[1].startswith("  LOCATION  ") and max(len(line) for line in wide.splitlines()) <= 140
+    assert on_a_terminal(ROOT, "inventory", "examples/", "--no-cache", columns=80) == expected

@@ -82,7 +82,7 @@ def test_the_suppression_edit_silences_the_code_on_that_line(line: str, expected
     assert edit is not None
     changed = _apply(source, edit)
     assert changed.split("\n")[1] == expected
-    assert parse_suppressions(changed).silences("ANT401", 2)
+    assert parse_suppressions(changed).silences("ANT401", "client-without-timeout", [2])
 
 
 def test_no_suppression_edit_where_a_comment_cannot_go() -> None:

@@ -253,7 +253,7 @@ def test_suppressions_inside_cells(tmp_path: Path) -> None:
     unused = auditor(tmp_path, "check", "--no-cache", "--output-format", "concise", "--report-unused-ignores", "suppressed.ipynb")
     assert unused.stdout.splitlines() == [
         f"suppressed.ipynb:cell 3:2:36: {ANT402}",
-        "suppressed.ipynb:cell 3:5:1: ANT001 ANT101 is suppressed here but not reported: remove the suppression",
+        "suppressed.ipynb:cell 3:5:12: ANT001 ANT101 is suppressed here but not reported: remove the suppression",
         "Found 2 problems (1 error, 1 warning) in 1 file.",
     ]
 
@@ -468,8 +468,9 @@ def test_inventory_lists_clients_and_calls_with_their_cell(tmp_path: Path) -> No
     text = auditor(tmp_path, "inventory", "--no-cache", "reproducer.ipynb").stdout
     assert text.split("\n\n")[:3] == [
         "Clients (1)\n"
-        "  LOCATION                   CLASS      TIMEOUT                   MAX RETRIES      FINDINGS\n"
-        "  reproducer.ipynb:cell 2:4  Anthropic  none (can block forever)  2 (SDK default)  ANT402",
+        "reproducer.ipynb:cell 2:4  Anthropic  [ANT402]\n"
+        "    timeout      none (can block forever)\n"
+        "    max_retries  2 (SDK default)",
         "Calls (2)\n"
         "reproducer.ipynb:cell 3:1  <module>  messages.create  [ANT101]\n"
         "    client       Anthropic() at cell 2, line 4\n"

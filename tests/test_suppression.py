@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
-from conftest import findings, messages
+from conftest import auditor, findings, messages
 
 
 def test_noqa_and_ignore_comments() -> None:
@@ -94,14 +95,88 @@ def test_unused_ignores_are_reported_when_asked() -> None:
     assert [line for _, line, _ in findings(source, report_unused_ignores=True)] == [2, 5, 6, 7, 8, 9]
     # ANT403 is off without max-total-wait... but selected: only deselected rules are left alone.
     assert findings(source, report_unused_ignores=True, select=("ANT4",)) == [
-        ("ANT001", 5, 1),
-        ("ANT001", 6, 1),
-        ("ANT001", 7, 1),
-        ("ANT001", 9, 1),
+        ("ANT001", 5, 38),
+        ("ANT001", 6, 38),
+        ("ANT001", 7, 38),
+        ("ANT001", 9, 38),
     ]
 
 
 def test_report_unused_ignores_flag(project: Path) -> None:
     (project / "app" / "main.py").write_text("import anthropic\nc = anthropic.Anthropic(timeout=5)  # noqa: ANT402\n")
     result = CliRunner().invoke(main, ["check", "app", "--output-format", "concise", "-q", "--report-unused-ignores"])
-    assert result.stdout == "app/main.py:2:1: ANT001 ANT402 is suppressed here but not reported: remove the suppression\n"
+    assert result.stdout == "app/main.py:2:37: ANT001 ANT402 is suppressed here but not reported: remove the suppression\n"
+
+
+SUPPRESSED = '''\
+import anthropic
+
+by_name = anthropic.Anthropic(timeout=None)  # auditor: ignore[timeout-disabled]
+by_prefix = anthropic.Anthropic(timeout=None)  # auditor: ignore[ANT4]
+by_noqa = anthropic.Anthropic(timeout=None)  # noqa: ANT402
+by_lower_case = anthropic.Anthropic(timeout=None)  # auditor: ignore[ant40]
+other_rule = anthropic.Anthropic(timeout=None)  # auditor: ignore[client-without-timeout]
+statement = anthropic.Anthropic(  # noqa: ANT402
+    max_retries=1,
+    timeout=None,
+)
+with anthropic.Anthropic(  # auditor: ignore[timeout-disabled]
+    timeout=None,
+) as scoped:
+    pass
+nested = [
+    anthropic.Anthropic(timeout=None),  # noqa: ANT402
+    anthropic.Anthropic(timeout=None),
+]
+try:  # noqa: ANT201
+    pass
+except anthropic.APIError:
+    raise
+except anthropic.RateLimitError:  # auditor: ignore[shadowed-exception-handler]
+    pass
+try:
+    pass
+except anthropic.APIError:
+    raise
+except anthropic.RateLimitError:
+    pass
+'''
+
+
+def located(out: str) -> list[tuple[str, int, int]]:
+    return [(f["code"], f["start"]["line"], f["start"]["column"]) for f in json.loads(out)]
+
+
+def test_codes_prefixes_and_names_on_the_line_or_the_statements_first_line(tmp_path: Path) -> None:
+    """Each suppression form silences what it names, on its own line or on the first line of the
+    statement that holds the finding; a comment on `try:` does not reach an `except` clause."""
+    (tmp_path / "app.py").write_text(SUPPRESSED)
+    code, out, err = auditor(tmp_path, "check", "--output-format", "json", "--select", "ANT2,ANT402")
+    assert (code, err) == (1, "")
+    assert located(out) == [("ANT402", 7, 42), ("ANT402", 18, 33), ("ANT201", 30, 8)]
+
+
+def test_unused_suppressions_by_prefix_and_name_at_their_column(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import anthropic\n"
+        "\n"
+        "a = anthropic.Anthropic(timeout=60)  # auditor: ignore[timeout-disabled]\n"
+        "b = anthropic.Anthropic(timeout=60)  # auditor: ignore[ANT40, ANT9]\n"
+        "c = anthropic.Anthropic(timeout=60)  # type: ignore  # noqa:ANT4\n"
+        "d = anthropic.Anthropic(timeout=60)  # auditor: ignore[time-out]\n"
+        "e = anthropic.Anthropic(timeout=60)  # auditor: ignore[ANT1]\n"
+        "# auditor: ignore-file[client-without-timeout]\n"
+    )
+    code, out, err = auditor(tmp_path, "check", "--output-format", "concise", "--report-unused-ignores", "--ignore", "ANT1")
+    assert (code, err) == (1, "")
+    assert out == (
+        "app.py:3:38: ANT001 timeout-disabled is suppressed here but not reported: remove the suppression\n"
+        "app.py:4:38: ANT001 ANT40 is suppressed here but not reported: remove the suppression\n"
+        "app.py:4:38: ANT001 ANT9 is not an auditor rule: fix or remove it (see `auditor rule --all`)\n"
+        "app.py:5:54: ANT001 ANT4 is suppressed here but not reported: remove the suppression\n"
+        "app.py:6:38: ANT001 time-out is not an auditor rule: fix or remove it (see `auditor rule --all`)\n"
+        "app.py:8:1: ANT001 client-without-timeout is suppressed here but not reported: remove the suppression\n"
+        "Found 6 problems (0 errors, 6 warnings) in 1 file.\n"
+    )
+    code, out, _ = auditor(tmp_path, "check", "--output-format", "json", "--report-unused-ignores", "--ignore", "ANT1")
+    assert [(f["start"], f["end"]) for f in json.loads(out)][:1] == [({"line": 3, "column": 38}, {"line": 3, "column": 73})]

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.api import analysis_supervisor, check_text
-from auditor.config import Settings
+from auditor.config import RuleSelection, Settings
 from auditor.engine import FileResult, analyse, finish, flagged_lines
 from auditor.findings import Finding
 from auditor.fix.apply import Chooser, FixedSource, fix_source
 from auditor.fix.edits import split_lines
 from auditor.fix.files import NotWritten, read_source, write_source
 from auditor.notebook import is_notebook
-from auditor.rule import codes_matching
+from auditor.rule import resolve_selection
 
 if TYPE_CHECKING:
     from auditor.api import _Job
@@ -35,8 +35,9 @@ Limit = Callable[[str, list[Finding], int], list[Finding]]
 
 
 def fixable_codes(settings: Settings) -> set[str]:
-    """The rules whose fixes may be applied: `fixable` minus `unfixable`."""
-    return codes_matching(settings.fixable) - codes_matching(settings.unfixable)
+    """The rules whose fixes may be applied: `fixable` against `unfixable`, the more specific
+    selector winning as in rule selection (`unfixable = ["ANT4"]` with `fixable = ["ANT402"]`)."""
+    return resolve_selection([RuleSelection(settings.fixable, (), settings.unfixable)])
 
 
 def fixes_apply_to(finding: Finding) -> bool:

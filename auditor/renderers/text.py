@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from auditor.findings import Finding, Severity, printable_path
 from auditor.renderers import RunResult
 
@@ -87,10 +85,3 @@ def render_full(result: RunResult) -> str:
 
 def render_concise(result: RunResult) -> str:
     return "".join(_head(f, result.color) + "\n" for f in sorted(result.findings, key=lambda f: f.sort_key))
-
-
-def render_statistics(findings: list[Finding]) -> str:
-    """`--statistics`: a count per rule, most frequent first."""
-    counts = Counter((f.code, f.name) for f in findings)
-    width = max((len(str(n)) for n in counts.values()), default=1)
-    return "".join(f"{n:>{width}}  {code}  {name}\n" for (code, name), n in sorted(counts.items(), key=lambda i: (-i[1], i[0])))

@@ -63,7 +63,7 @@ class ClientWithoutTimeout(Rule):
     code = "ANT401"
     name = "client-without-timeout"
     severity = Severity.WARNING
-    summary = "An SDK client built without a timeout while a call through it sets none"
+    summary = "An SDK client built without `timeout=` while a call through it sets none either"
     options = ("fix-timeout",)
     fix_safety = "unsafe"
 

@@ -52,7 +52,10 @@ class HandRolledRetryLoop(Rule):
     code = "ANT301"
     name = "hand-rolled-retry-loop"
     severity = Severity.WARNING
-    summary = "A hand-rolled retry loop around an SDK call, on top of the SDK's own retries"
+    summary = (
+        "A loop (or recursion) that re-issues an SDK call after catching its error, on top of the "
+        "SDK's own retries"
+    )
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         for retry in model.retries:

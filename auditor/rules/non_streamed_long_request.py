@@ -61,7 +61,10 @@ class NonStreamedLongRequest(Rule):
     code = "ANT101"
     name = "non-streamed-long-request"
     severity = Severity.WARNING
-    summary = "A non-streamed generation call with a large max_tokens"
+    summary = (
+        "A non-streamed generation call whose max_tokens is at or above `max-tokens-threshold` "
+        "(default 4096)"
+    )
     options = ("max-tokens-threshold",)
     fix_safety = "unsafe"
 

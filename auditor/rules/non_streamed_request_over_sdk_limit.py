@@ -53,7 +53,10 @@ class NonStreamedRequestOverSdkLimit(Rule):
     code = "ANT102"
     name = "non-streamed-request-over-sdk-limit"
     severity = Severity.ERROR
-    summary = "A non-streamed call the SDK will refuse before sending (max_tokens too large)"
+    summary = (
+        "A non-streamed call the SDK itself will refuse before sending (above 21,333 tokens, or the"
+        " model's own limit) with no timeout of its own"
+    )
     fix_safety = "unsafe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:

@@ -42,7 +42,7 @@ class ParseError(Rule):
     code = "ANT000"
     name = "parse-error"
     severity = Severity.ERROR
-    summary = "A file that cannot be read or parsed"
+    summary = "A file that cannot be read or parsed (reported, never a crash; the run goes on)"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         # The engine reports parse failures itself; there is nothing to look at in a parsed module.

@@ -52,7 +52,10 @@ class RetryDecoratorOnSdkCall(Rule):
     code = "ANT302"
     name = "retry-decorator-on-sdk-call"
     severity = Severity.WARNING
-    summary = "A retry decorator on a function that makes SDK calls, with SDK retries on"
+    summary = (
+        "A retry decorator (tenacity, backoff, retrying, stamina, your own) or `tenacity.Retrying` "
+        "loop around SDK calls"
+    )
     options = ("retry-decorators",)
 
     def check(self, model: SdkModel) -> Iterator[Report]:

@@ -51,7 +51,7 @@ class RetryingNonTransientError(Rule):
     code = "ANT303"
     name = "retrying-non-transient-error"
     severity = Severity.ERROR
-    summary = "A retry on errors that cannot succeed on a second try (400, 401, 403, 404, 422)"
+    summary = "A retry on errors a second try cannot fix (400, 401, 403, 404, 422)"
     fix_safety = "safe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:

@@ -62,7 +62,10 @@ class ShadowedExceptionHandler(Rule):
     code = "ANT201"
     name = "shadowed-exception-handler"
     severity = Severity.ERROR
-    summary = "An except clause that can never run: an earlier clause catches a superclass"
+    summary = (
+        "An `except` clause that can never run because an earlier clause of the same `try` catches "
+        "a superclass"
+    )
     fix_safety = "safe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:

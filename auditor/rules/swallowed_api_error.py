@@ -50,7 +50,7 @@ class SwallowedApiError(Rule):
     code = "ANT202"
     name = "swallowed-api-error"
     severity = Severity.WARNING
-    summary = "A handler that catches SDK errors and does nothing with them"
+    summary = "A handler that catches SDK errors around an SDK call and does nothing with them"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
         for statement in model.tries:

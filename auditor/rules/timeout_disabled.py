@@ -52,7 +52,7 @@ class TimeoutDisabled(Rule):
     code = "ANT402"
     name = "timeout-disabled"
     severity = Severity.ERROR
-    summary = "A timeout set to None: the request can wait forever"
+    summary = "`timeout=None` (or a timeout object whose read timeout is None) on a client or call"
     options = ("fix-timeout",)
     fix_safety = "unsafe"
 

@@ -11,15 +11,16 @@ if TYPE_CHECKING:
 
 
 class UnusedSuppression(Rule):
-    """A suppression comment that silences nothing, or names a code no rule has.
+    """A suppression comment that silences nothing, or names no rule.
 
     ## What it does
-    With `--report-unused-ignores` (or `report-unused-ignores = true`), reports each
-    `# noqa: ANT...`, `# auditor: ignore[...]` or `# auditor: ignore-file[...]` code that
-    silenced no finding in this run, each blanket `# noqa` / `# auditor: ignore` that silenced
-    nothing on its line, and each code that is not an auditor rule (a typo such as `ANT410`).
-    Codes of other linters (`# noqa: E501`) are never reported, nor codes of rules that are
-    turned off in this run.
+    With `--report-unused-ignores` (or `report-unused-ignores = true`), reports each code,
+    prefix or rule name of a `# noqa: ANT...`, `# auditor: ignore[...]` or
+    `# auditor: ignore-file[...]` that silenced no finding in this run, each blanket `# noqa` /
+    `# auditor: ignore` that silenced nothing, and each code or name that is no auditor rule (a
+    typo such as `ANT410` or `timeout-disbled`), at the column where the comment's directive
+    starts. Codes of other linters (`# noqa: E501`) are never reported, nor selectors whose
+    rules are all turned off in this run.
 
     ## Why is this bad?
     A stale suppression hides the next real finding on that line; a misspelt one suppresses
@@ -42,7 +43,7 @@ class UnusedSuppression(Rule):
     code = "ANT001"
     name = "unused-suppression"
     severity = Severity.WARNING
-    summary = "A suppression comment that silences nothing, or names an unknown code"
+    summary = "With `--report-unused-ignores`: a suppression that silences nothing, or names no rule"
     options = ("report-unused-ignores",)
 
     def check(self, model: SdkModel) -> Iterator[Report]:

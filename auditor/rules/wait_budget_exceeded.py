@@ -48,7 +48,7 @@ class WaitBudgetExceeded(Rule):
     code = "ANT403"
     name = "wait-budget-exceeded"
     severity = Severity.WARNING
-    summary = "timeout x (max_retries + 1) above the configured max-total-wait"
+    summary = "timeout x (max_retries + 1) above the configured `max-total-wait`"
     options = ("max-total-wait",)
 
     def check(self, model: SdkModel) -> Iterator[Report]:
