@@ -247,6 +247,8 @@ def test_the_configuration_of_each_path_applies(project: Path, start: Any) -> No
         uris[name] = (project / name).as_uri()
         document = {"uri": uris[name], "languageId": language, "version": 1, "text": text}
         client.notify("textDocument/didOpen", {"textDocument": document})
+    # A new unsaved buffer of another language is not Python either.
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": "untitled:Untitled-1", "languageId": "markdown", "version": 1, "text": text}})
     published = {}
     while len(published) < 5:
         params = client.expect(PUBLISH)
@@ -260,7 +262,7 @@ def test_the_configuration_of_each_path_applies(project: Path, start: Any) -> No
     }
     [message] = [n["params"] for n in client.notifications if n["method"] == "window/showMessage"]
     assert message == {"type": 1, "message": "auditor: broken/auditor.toml: select: expected a list of strings, got 3"}
-    assert client.quiet_for(0.5) == []  # the Markdown document was never checked
+    assert client.quiet_for(0.5) == []  # the Markdown documents were never checked
     client.send(_change(uris["broken/y.py"], 2, {"text": text + "\n"}))
     assert client.expect(PUBLISH) == {"uri": uris["broken/y.py"], "version": 2, "diagnostics": []}
     assert len([n for n in client.notifications if n["method"] == "window/showMessage"]) == 1  # not at each keystroke
