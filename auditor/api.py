@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from auditor.discovery import discover
 from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file, trigger_pattern
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
+from auditor.notebook import Notebook, from_cells, is_notebook
 from auditor.supervisor import Supervisor, WorkerLost
 
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -66,7 +67,8 @@ class _Job:
     inventory: bool
     time_limit: float
     text: str | None = None  # an editor's buffer, checked instead of the file on disk
-    data: bytes | None = None  # the file as a git revision had it (`--diff-base`)
+    data: bytes | None = None  # the file as a git revision had it (`--diff-base`), or a notebook's buffer
+    cells: tuple[str | None, ...] | None = None  # the cells of a notebook an editor holds open
 
 
 def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
@@ -166,7 +168,8 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
     # than Python's default 1,000 frames. A stack overflow here costs only this worker.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), WORKER_RECURSION_LIMIT))
     result = FileResult(job.shown)
-    if job.text is not None:
+    in_editor = job.text is not None or job.cells is not None
+    if in_editor:
         data = b""
     elif job.data is not None:
         data = job.data
@@ -180,7 +183,13 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
         signal.setitimer(signal.ITIMER_REAL, job.time_limit)
     try:
-        prepared = prepare(result, data, job.settings, job.use_prefilter) if job.text is None else _prepare_text(job.text, job.settings)
+        prepared: tuple[str, bool, Notebook | None] | None
+        if job.cells is not None:
+            prepared = _prepare_cells(job.cells, job.settings)
+        elif job.text is not None:
+            prepared = _prepare_text(job.text, job.settings)
+        else:
+            prepared = prepare(result, data, job.settings, job.use_prefilter)
         if prepared is not None:
             source, could_reference_sdk, notebook = prepared
             analyse(result, source, could_reference_sdk, job.settings, job.inventory, notebook)
@@ -190,7 +199,14 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    return result, content_digest(data) if job.text is None else None
+    return result, None if in_editor else content_digest(data)
+
+
+def _prepare_cells(cells: tuple[str | None, ...], settings: Settings) -> tuple[str, bool, Notebook] | None:
+    """A notebook's cells, joined here in the worker (neutralising a magic compiles it)."""
+    notebook = from_cells(cells)
+    prepared = _prepare_text(notebook.source, settings)
+    return None if prepared is None else (prepared[0], True, notebook)
 
 
 def _prepare_text(text: str, settings: Settings) -> tuple[str, bool, None] | None:
@@ -239,7 +255,21 @@ def check_source(source: str, settings: Settings | None = None, path: str = "exa
 def check_text(text: str, path: Path, settings: Settings, supervisor: Supervisor[_Job, tuple[FileResult, str | None]]) -> FileResult:
     """Check an editor's unsaved buffer as if it were the file at `path` (`auditor server`),
     in `supervisor`'s worker: a buffer that crashes the parser costs its diagnostics, not the
-    server. Suppressions and per-file ignores apply as in a check."""
-    job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, text)
+    server. Suppressions and per-file ignores apply as in a check. A `.ipynb` buffer is the
+    notebook's JSON, read as `auditor check` reads the file."""
+    if is_notebook(path.name):
+        job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, data=text.encode("utf-8", "surrogatepass"))
+    else:
+        job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, text)
+    return _check_in(supervisor, job)
+
+
+def check_cells(cells: Sequence[str | None], path: Path, settings: Settings, supervisor: Supervisor[_Job, tuple[FileResult, str | None]]) -> FileResult:
+    """Check a notebook an editor holds open, from its cells (`notebook.from_cells`), as if it
+    were the notebook at `path`; like `check_text`. Findings carry their cell."""
+    return _check_in(supervisor, _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, cells=tuple(cells)))
+
+
+def _check_in(supervisor: Supervisor[_Job, tuple[FileResult, str | None]], job: _Job) -> FileResult:
     [(_, (result, _))] = supervisor.run([job])
-    return finish(result, settings)
+    return finish(result, job.settings)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from lsprotocol import types
 
 from auditor.findings import Edit, Finding, Severity, Span
+from auditor.renderers import cell_note
 from auditor.suppression import listed_codes_end
 
 SOURCE = "auditor"
@@ -53,15 +54,31 @@ def to_range(lines: Sequence[str], span: Span, encoding: str) -> types.Range:
     )
 
 
-def diagnostic(finding: Finding, lines: Sequence[str], encoding: str) -> types.Diagnostic:
+def diagnostic(finding: Finding, lines: Sequence[str], encoding: str, in_notebook_json: bool = False) -> types.Diagnostic:
+    """The finding where the reader sees it: in its cell for a notebook's cell document; with
+    `in_notebook_json`, in a `.ipynb` file's own JSON text, naming the cell as the github format does."""
     severity = types.DiagnosticSeverity.Error if finding.severity is Severity.ERROR else types.DiagnosticSeverity.Warning
+    span, message = finding.location, finding.message
+    if in_notebook_json:
+        span, message = finding.file_span, message + cell_note(finding)
     return types.Diagnostic(
-        range=to_range(lines, finding.span, encoding),
-        message=finding.message,
+        range=to_range(lines, span, encoding),
+        message=message,
         severity=severity,
         code=finding.code,
         source=SOURCE,
     )
+
+
+def by_cell(findings: Sequence[Finding], cells: Sequence[str | None]) -> dict[int, list[Finding]]:
+    """A notebook's findings by the index of their cell among `cells` (the text of each, None
+    if it is not Python code). One without a cell (the check was stopped or its worker lost: an
+    ANT000 for the whole notebook, at line 1) goes to the first code cell with text, where line 1 is."""
+    first = next((index for index, text in enumerate(cells) if text), 0)
+    placed: dict[int, list[Finding]] = {}
+    for finding in findings:
+        placed.setdefault(first if finding.cell is None else finding.cell.number - 1, []).append(finding)
+    return placed
 
 
 def contains(outer: types.Range, position: types.Position) -> bool:
@@ -122,8 +139,12 @@ def quick_fix(
     )
 
 
-def code_actions(uri: str, source: str, findings: Sequence[tuple[Finding, types.Diagnostic]], encoding: str) -> list[types.CodeAction]:
-    """For each finding: its fix when it carries one, then "Suppress CODE on this line"."""
+def code_actions(
+    uri: str, source: str, findings: Sequence[tuple[Finding, types.Diagnostic]], encoding: str, comments_in: str | None = None
+) -> list[types.CodeAction]:
+    """For each finding: its fix when it carries one, then "Suppress CODE on this line".
+    `comments_in` is `source` as the tokenizer should read it to place a comment, line for line
+    and column for column (a notebook cell's text with its IPython syntax made inert)."""
     lines = split_lines(source)
     actions = []
     for finding, shown in findings:
@@ -131,7 +152,7 @@ def code_actions(uri: str, source: str, findings: Sequence[tuple[Finding, types.
             actions.append(quick_fix(finding.fix.message, uri, finding.fix.edits, lines, encoding, shown, finding.fix.safe))
         if finding.code in UNSUPPRESSIBLE:
             continue
-        edit = suppression_edit(source, finding.span.line, finding.code)
+        edit = suppression_edit(source if comments_in is None else comments_in, finding.location.line, finding.code)
         if edit is not None:
             actions.append(quick_fix(f"Suppress {finding.code} on this line", uri, [edit], lines, encoding, shown))
     return actions

@@ -15,6 +15,8 @@ from a position in that module to its cell and to the notebook file's own text.
   `%%timeit`, `%%capture`, `%%prun`, `%%memit`, `%%debug`): then only that first line goes.
   A cell indented as a whole loses that indentation first, as in IPython; the columns of its
   findings are counted back.
+- An editor that holds the notebook open (`auditor server`) gives each cell's text instead of
+  the file: `from_cells` joins those the same way.
 - The file is read with the standard library's JSON decoder. The notebook's own structure (the
   top-level object, `cells`, each cell's `cell_type` and `source`) is walked here to learn where
   each source string sits in the file, so that CI formats can point at the file's own lines;
@@ -28,7 +30,7 @@ import bisect
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -77,10 +79,10 @@ class Notebook:
     """A notebook read for analysis: `source` is what the rules see, `original` the same lines
     as written (to show them under a finding)."""
 
-    def __init__(self, source: str, original: str, text: str, cells: list[_CodeCell]) -> None:
+    def __init__(self, source: str, original: str, text: str | None, cells: list[_CodeCell]) -> None:
         self.source = source
         self.original = original
-        self._text = text  # the file's own text, for positions in it
+        self._text = text  # the file's own text, for positions in it; None for an editor's cells
         self._newlines: list[int] | None = None  # offsets of its line breaks
         self._cells = [cell for cell in cells if cell.starts]
         self._firsts = [cell.first for cell in self._cells]
@@ -100,9 +102,7 @@ class Notebook:
 
     def _locate(self, finding: Finding) -> Finding:
         cell, span = self._cell_span(finding.span)
-        start = self._file_position(cell, span.line, span.column)
-        end = self._file_position(cell, span.end_line, span.end_column)
-        location = CellLocation(cell.number, span, Span(*start, *end))
+        location = CellLocation(cell.number, span, self._file_span(cell, span))
         return dataclasses.replace(finding, message=self.retell(finding.message), cell=location, fix=self._fix(finding.fix, cell))
 
     def retell(self, text: str) -> str:
@@ -147,7 +147,14 @@ class Notebook:
             edits.append(dataclasses.replace(edit, span=span))
         return dataclasses.replace(fix, edits=tuple(edits))
 
-    def _file_position(self, cell: _CodeCell, line: int, column: int) -> tuple[int, int]:
+    def _file_span(self, cell: _CodeCell, span: Span) -> Span:
+        """The span in the file's text; for an editor's cells (no file), the span in the cell."""
+        if self._text is None:
+            return span
+        start = self._file_position(cell, self._text, span.line, span.column)
+        return Span(*start, *self._file_position(cell, self._text, span.end_line, span.end_column))
+
+    def _file_position(self, cell: _CodeCell, text: str, line: int, column: int) -> tuple[int, int]:
         """Line and column in the file's text of a position in a cell: inside the JSON string
         that holds it, counting escapes (`\\"`, `\\n`, `\\u00e9`) as the characters they stand for."""
         if line <= len(cell.starts):
@@ -156,9 +163,9 @@ class Notebook:
             offset = cell.starts[-1] + cell.lengths[-1]
         index = max(bisect.bisect_right([start for start, _ in cell.strings], offset) - 1, 0)
         start, quote = cell.strings[index]
-        at = _raw_offset(self._text, quote, offset - start)
+        at = _raw_offset(text, quote, offset - start)
         if self._newlines is None:  # found once, and only for a notebook with findings
-            self._newlines = [match.start() for match in re.finditer("\n", self._text)]
+            self._newlines = [match.start() for match in re.finditer("\n", text)]
         line_index = bisect.bisect_left(self._newlines, at)
         line_start = self._newlines[line_index - 1] + 1 if line_index else 0
         return line_index + 1, at - line_start + 1
@@ -362,7 +369,21 @@ def _read_string(reader: _Reader) -> tuple[str, int]:
     return reader.value(), quote
 
 
-def _join(text: str, raw_cells: list[_RawCell]) -> Notebook:
+def from_cells(cells: Sequence[str | None]) -> Notebook:
+    """The notebook an editor holds open: the text of each cell in order, None for a cell that
+    is not Python code (markdown, raw, another language), which only counts in the numbering.
+    Its findings' `file_span` is their span in the cell: there is no file text to point into."""
+    return _join(None, [_RawCell("code", [(text, 0)]) if text is not None else _RawCell(None, []) for text in cells])
+
+
+def inert_cell(text: str) -> str:
+    """One cell's text with its IPython syntax made inert, line for line and column for column
+    and not dedented: text the tokenizer reads as the editor shows it (where a comment can go)."""
+    lines, _ = _split_lines(text)
+    return "".join(line + "\n" for line in neutralise(lines))
+
+
+def _join(text: str | None, raw_cells: list[_RawCell]) -> Notebook:
     source: list[str] = []
     original: list[str] = []
     cells: list[_CodeCell] = []

@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import textwrap
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 
-from auditor.api import analysis_supervisor, check_source, check_text
+from auditor.api import _lost_job, analysis_supervisor, check_cells, check_source, check_text
 from auditor.config import ConfigResolver, Settings
 from auditor.findings import Edit, Finding, Fix, Severity, Span
-from auditor.lsp_convert import code_actions, diagnostic, split_lines, suppression_edit, to_range
+from auditor.lsp_convert import by_cell, code_actions, diagnostic, split_lines, suppression_edit, to_range
+from auditor.notebook import inert_cell
 from auditor.rule import is_known_selector
+from auditor.supervisor import Supervisor
 from auditor.suppression import parse_suppressions
 
 UTF8, UTF16, UTF32 = types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16, types.PositionEncodingKind.Utf32
@@ -174,3 +179,73 @@ def test_a_buffer_that_would_crash_the_parser_is_refused_in_the_worker(tmp_path:
         assert (refused.code, refused.message) == ("ANT000", "brackets nested deeper than 200 levels: the file was not parsed")
         after = check_text("import anthropic\nclient = anthropic.Anthropic(timeout=None)\n", app, settings, worker)
         assert [(f.code, f.span.line) for f in after.findings] == [("ANT402", 2)]
+
+
+# --- notebooks -------------------------------------------------------------------------------
+
+NOTEBOOK_CELLS: list[str | None] = [
+    None,  # a markdown cell: counted, not checked
+    "%pip install anthropic\nimport anthropic\nclient = anthropic.Anthropic(timeout=None)\n",
+    "",  # an empty code cell
+    '  r = client.messages.create(model="m", max_tokens=32000, messages=[])\n',  # indented as a whole
+]
+
+
+def _as_file(cells: list[str | None]) -> str:
+    made = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Title\n"]}
+        if text is None
+        else {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": text.splitlines(keepends=True)}
+        for text in cells
+    ]
+    return json.dumps({"cells": made, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_check_cells_finds_what_check_finds_in_the_file(tmp_path: Path) -> None:
+    """The cells an editor holds, checked as one module in the worker: the same findings, cells
+    and spans inside them as `auditor check` gives for the file, and fixes inside their cell."""
+    notebook = tmp_path / "demo.ipynb"
+    with analysis_supervisor() as worker:
+        found = check_cells(NOTEBOOK_CELLS, notebook, Settings(root=tmp_path), worker).findings
+    in_file = check_source(_as_file(NOTEBOOK_CELLS), path="demo.ipynb")
+    assert [(f.code, f.message, f.cell and (f.cell.number, f.cell.span)) for f in found] == [
+        (f.code, f.message, f.cell and (f.cell.number, f.cell.span)) for f in in_file
+    ]
+    assert [(f.code, f.location) for f in found] == [("ANT402", Span(3, 38, 3, 42)), ("ANT101", Span(1, 7, 1, 71))]
+    assert [f.cell and f.cell.file_span for f in found] == [f.location for f in found]  # no file: the cell's span
+    assert [f.fix and [edit.span for edit in f.fix.edits] for f in found] == [[Span(3, 38, 3, 42)], [Span(1, 3, 1, 70)]]
+
+
+def _segfault(job: object) -> object:
+    os.kill(os.getpid(), signal.SIGSEGV)
+    return None
+
+
+def test_a_finding_without_a_cell_goes_to_the_first_code_cell(tmp_path: Path) -> None:
+    """A worker that dies leaves one ANT000 for the whole notebook, at line 1 of the module:
+    that is the first code cell with text."""
+    with Supervisor(_segfault, _lost_job, workers=1, time_limit=10.0) as crashing:
+        [lost] = check_cells(NOTEBOOK_CELLS, tmp_path / "demo.ipynb", Settings(root=tmp_path), crashing).findings
+    assert (lost.code, lost.cell, lost.span) == ("ANT000", None, Span(1, 1, 1, 1))
+    assert lost.message.startswith("the parser crashed on this file (SIGSEGV)")
+    with analysis_supervisor() as worker:
+        found = check_cells(NOTEBOOK_CELLS, tmp_path / "demo.ipynb", Settings(root=tmp_path), worker).findings
+    assert by_cell([*found, lost], NOTEBOOK_CELLS) == {1: [found[0], lost], 3: [found[1]]}
+    assert by_cell([lost], [None, "", "x = 1\n"]) == {2: [lost]}
+
+
+def test_a_suppression_in_a_cell_is_placed_past_its_ipython_syntax(tmp_path: Path) -> None:
+    """`!echo '''` opens a string for the tokenizer, not for IPython: the comment's place is
+    found in the cell with its IPython syntax made inert."""
+    cell = "!echo '''\nimport anthropic\nclient = anthropic.Anthropic(timeout=None)\n"
+    with analysis_supervisor() as worker:
+        [finding] = check_cells([None, cell], tmp_path / "demo.ipynb", Settings(root=tmp_path), worker).findings
+    assert (finding.code, finding.location) == ("ANT402", Span(3, 38, 3, 42))
+    shown = diagnostic(finding, split_lines(cell), UTF16)
+    assert code_actions("cell:1", cell, [(finding, shown)], UTF16)[1:] == []  # the fix only
+    [_, suppress] = code_actions("cell:1", cell, [(finding, shown)], UTF16, inert_cell(cell))
+    assert suppress.edit == types.WorkspaceEdit(
+        changes={"cell:1": [types.TextEdit(types.Range(types.Position(2, 42), types.Position(2, 42)), "  # auditor: ignore[ANT402]")]}
+    )
+    assert inert_cell(cell) == "pass\nimport anthropic\nclient = anthropic.Anthropic(timeout=None)\n"
+

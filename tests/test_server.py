@@ -3,6 +3,7 @@ editor drives it, with the exact messages asserted."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from auditor.api import check_source
+from auditor.findings import Span
 from auditor.rule import all_rules
 from lsp_client import WAIT, LspClient
 
@@ -49,23 +51,19 @@ def start(project: Path) -> Any:
         client.close()
 
 
-def _initialize(client: LspClient, root: Path) -> dict[str, Any]:
-    result: dict[str, Any] = client.request(
-        "initialize",
-        {
-            "processId": None,
-            "rootUri": root.as_uri(),
-            "capabilities": {
-                "general": {"positionEncodings": ["utf-16"]},
-                "textDocument": {
-                    "publishDiagnostics": {"versionSupport": True},
-                    "hover": {"contentFormat": ["markdown", "plaintext"]},
-                    "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix"]}}},
-                    "synchronization": {"didSave": True},
-                },
-            },
+def _initialize(client: LspClient, root: Path, notebooks: bool = False) -> dict[str, Any]:
+    capabilities: dict[str, Any] = {
+        "general": {"positionEncodings": ["utf-16"]},
+        "textDocument": {
+            "publishDiagnostics": {"versionSupport": True},
+            "hover": {"contentFormat": ["markdown", "plaintext"]},
+            "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix"]}}},
+            "synchronization": {"didSave": True},
         },
-    )
+    }
+    if notebooks:  # as VS Code says it
+        capabilities["notebookDocument"] = {"synchronization": {"dynamicRegistration": True, "executionSummarySupport": True}}
+    result: dict[str, Any] = client.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities})
     client.notify("initialized", {})
     return result
 
@@ -249,6 +247,8 @@ def test_the_configuration_of_each_path_applies(project: Path, start: Any) -> No
         uris[name] = (project / name).as_uri()
         document = {"uri": uris[name], "languageId": language, "version": 1, "text": text}
         client.notify("textDocument/didOpen", {"textDocument": document})
+    # A new unsaved buffer of another language is not Python either.
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": "untitled:Untitled-1", "languageId": "markdown", "version": 1, "text": text}})
     published = {}
     while len(published) < 5:
         params = client.expect(PUBLISH)
@@ -262,7 +262,7 @@ def test_the_configuration_of_each_path_applies(project: Path, start: Any) -> No
     }
     [message] = [n["params"] for n in client.notifications if n["method"] == "window/showMessage"]
     assert message == {"type": 1, "message": "auditor: broken/auditor.toml: select: expected a list of strings, got 3"}
-    assert client.quiet_for(0.5) == []  # the Markdown document was never checked
+    assert client.quiet_for(0.5) == []  # the Markdown documents were never checked
     client.send(_change(uris["broken/y.py"], 2, {"text": text + "\n"}))
     assert client.expect(PUBLISH) == {"uri": uris["broken/y.py"], "version": 2, "diagnostics": []}
     assert len([n for n in client.notifications if n["method"] == "window/showMessage"]) == 1  # not at each keystroke
@@ -286,3 +286,214 @@ def test_check_does_not_import_pygls(project: Path) -> None:
     )
     run = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, timeout=WAIT)
     assert (run.returncode, run.stdout.splitlines()[-1]) == (0, "[]")
+
+
+# --- notebooks -------------------------------------------------------------------------------
+
+# A notebook as VS Code holds it: a markdown cell, then three Python cells. The client is built in
+# cell 2 with timeout=None (behind an emoji: two UTF-16 units), after a `%pip` magic and beside a
+# suppressed finding; cell 3 has a `?` help line; the call in cell 4 goes through cell 2's client.
+CELLS = [
+    ("markdown", "# Demo\nA client with `timeout=None`.\n"),
+    (
+        "python",
+        "%pip install anthropic\nimport anthropic\n\n"
+        'label = "😀"; client = anthropic.Anthropic(timeout=None)\n'
+        "backup = anthropic.Anthropic()  # noqa: ANT401\n",
+    ),
+    ("python", 'anthropic.Anthropic?\nprompt = "Write a long story"\n'),
+    (
+        "python",
+        "try:\n"
+        '    response = client.messages.create(model="m", max_tokens=32000, messages=[{"role": "user", "content": prompt}])\n'
+        "except anthropic.APIError:\n    raise\n"
+        "except anthropic.RateLimitError:\n    raise\n",
+    ),
+]
+NEW_CELL = 'other = anthropic.Anthropic()\nother.messages.create(model="m", max_tokens=100, messages=[])\n'
+
+
+def _notebook_json(cells: list[tuple[str, str]]) -> str:
+    """The .ipynb file holding `cells`, as Jupyter writes it."""
+    made = []
+    for language, text in cells:
+        cell: dict[str, Any] = {"cell_type": "markdown" if language == "markdown" else "code", "metadata": {}, "source": text.splitlines(keepends=True)}
+        if language != "markdown":
+            cell.update(execution_count=None, outputs=[])
+        made.append(cell)
+    document = {"cells": made, "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def _said(cells: list[tuple[str, str]], code: str) -> str:
+    """What `auditor check` says of the notebook file holding `cells`: the server must say the same."""
+    return next(f.message for f in check_source(_notebook_json(cells), path="demo.ipynb") if f.code == code)
+
+
+def _cell_uri(path: Path, number: int) -> str:
+    """A cell URI as VS Code makes them: the notebook's path, a percent-encoded fragment."""
+    return f"vscode-notebook-cell:{path.as_posix()}#W{number}sZmlsZQ%3D%3D"
+
+
+def _notebook_change(uri: str, version: int, cells: dict[str, Any]) -> dict[str, Any]:
+    return {"method": "notebookDocument/didChange", "params": {"notebookDocument": {"uri": uri, "version": version}, "change": {"cells": cells}}}
+
+
+def _text_change(uri: str, version: int, where: dict[str, Any], text: str) -> dict[str, Any]:
+    return {"document": {"uri": uri, "version": version}, "changes": [{"range": where, "text": text}]}
+
+
+def _published(client: LspClient, count: int) -> list[tuple[str, Any, list[dict[str, Any]]]]:
+    """The next `count` publications, as (uri, version, diagnostics)."""
+    return [(p["uri"], p.get("version"), p["diagnostics"]) for p in (client.expect(PUBLISH) for _ in range(count))]
+
+
+def test_a_notebook_session(project: Path, start: Any) -> None:
+    client = start()
+    capabilities = _initialize(client, project, notebooks=True)["capabilities"]
+    assert capabilities["notebookDocumentSync"] == {"notebookSelector": [{"notebook": "jupyter-notebook"}], "save": True}
+    notebook = project / "demo.ipynb"
+    uri = notebook.as_uri()
+    c1, c2, c3, c4, c5 = (_cell_uri(notebook, n) for n in range(1, 6))
+    cells = [{"kind": 1 if language == "markdown" else 2, "document": cell} for cell, (language, _) in zip((c1, c2, c3, c4), CELLS)]
+    documents = [{"uri": cell, "languageId": language, "version": 1, "text": text} for cell, (language, text) in zip((c1, c2, c3, c4), CELLS)]
+    client.notify(
+        "notebookDocument/didOpen",
+        {"notebookDocument": {"uri": uri, "notebookType": "jupyter-notebook", "version": 0, "cells": cells}, "cellTextDocuments": documents},
+    )
+
+    # Each Python cell gets the findings inside it, in its own lines and UTF-16 columns. Cell 2's
+    # client is the one cell 4 calls: its fix's timeout fits that call's 32,000 tokens.
+    ant402 = _diagnostic("ANT402", 1, _range(3, 51, 3, 55), _said(CELLS, "ANT402"))
+    ant101 = _diagnostic("ANT101", 2, _range(1, 15, 1, 114), _said(CELLS, "ANT101"))
+    ant201 = _diagnostic("ANT201", 1, _range(4, 7, 4, 31), _said(CELLS, "ANT201"))
+    assert ant201["message"].endswith("the `except anthropic.APIError` on line 3 of cell 4 catches it first. Move the specific handler above the broad one")
+    assert _published(client, 3) == [(c2, 1, [ant402]), (c3, 1, []), (c4, 1, [ant101, ant201])]
+
+    # Code actions in a cell: the fix and the suppression edit that cell.
+    actions = client.request("textDocument/codeAction", {"textDocument": {"uri": c2}, "range": _range(3, 52, 3, 52), "context": {"diagnostics": [ant402]}})
+    assert actions == [
+        {
+            "title": "Replace `timeout=None` with `timeout=900.0`",
+            "kind": "quickfix",
+            "diagnostics": [ant402],
+            "edit": {"changes": {c2: [{"range": _range(3, 51, 3, 55), "newText": "900.0"}]}},
+        },
+        {
+            "title": "Suppress ANT402 on this line",
+            "kind": "quickfix",
+            "diagnostics": [ant402],
+            "edit": {"changes": {c2: [{"range": _range(3, 56, 3, 56), "newText": "  # auditor: ignore[ANT402]"}]}},
+        },
+    ]
+    [stream, suppress_101] = client.request("textDocument/codeAction", {"textDocument": {"uri": c4}, "range": _range(1, 20, 1, 20), "context": {"diagnostics": [ant101]}})
+    assert stream["title"] == "Stream it: `with ....stream(...) as stream:` and `stream.get_final_message()`"
+    [stream_edit] = stream["edit"]["changes"][c4]
+    assert stream_edit == {
+        "range": _range(1, 4, 1, 113),
+        "newText": 'with client.messages.stream(model="m", max_tokens=32000, messages=[{"role": "user", "content": prompt}]) as stream:\n'
+        "        response = stream.get_final_message(",
+    }
+    assert suppress_101["edit"] == {"changes": {c4: [{"range": _range(1, 114, 1, 114), "newText": "  # auditor: ignore[ANT101]"}]}}
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": c4}, "position": {"line": 4, "character": 10}})
+    documentation = all_rules()["ANT201"].documentation()
+    assert hover["contents"]["value"] == f"**ANT201** `shadowed-exception-handler` (error)\n\n{ant201['message']}\n\n---\n\n{documentation}"
+
+    # Type in cell 2, twice quickly: one check of the newest text. With a 60 s timeout, ANT402
+    # goes and ANT101 stays.
+    typed = [_text_change(c2, 2, _range(3, 51, 3, 55), "60.0"), _text_change(c2, 3, _range(3, 51, 3, 55), "30.0")]
+    client.send_all([_notebook_change(uri, version, {"textContent": [change]}) for version, change in enumerate(typed, 1)])
+    cells_30 = [CELLS[0], ("python", CELLS[1][1].replace("None", "30.0")), *CELLS[2:]]
+    ant101_30 = _diagnostic("ANT101", 2, _range(1, 15, 1, 114), _said(cells_30, "ANT101"))
+    assert _published(client, 3) == [(c2, 3, []), (c3, 1, []), (c4, 1, [ant101_30, ant201])]
+    assert client.quiet_for(1.0) == []
+
+    # Add a cell after cell 2 (a client without a timeout, and its call): cell 4 is now cell 5.
+    added = {"array": {"start": 2, "deleteCount": 0, "cells": [{"kind": 2, "document": c5}]}, "didOpen": [{"uri": c5, "languageId": "python", "version": 1, "text": NEW_CELL}]}
+    client.send(_notebook_change(uri, 3, {"structure": added}))
+    cells_added = [*cells_30[:2], ("python", NEW_CELL), *cells_30[2:]]
+    ant401 = _diagnostic("ANT401", 2, _range(0, 8, 0, 29), _said(cells_added, "ANT401"))
+    ant201_5 = _diagnostic("ANT201", 1, _range(4, 7, 4, 31), _said(cells_added, "ANT201"))
+    assert ("the call on line 2 of cell 3 sets none" in ant401["message"], "on line 3 of cell 5" in ant201_5["message"]) == (True, True)
+    assert _published(client, 4) == [(c2, 3, []), (c5, 1, [ant401]), (c3, 1, []), (c4, 1, [ant101_30, ant201_5])]
+
+    # Move the markdown cell to the end (a move opens and closes no document): every cell's
+    # number goes down by one, and the messages that name cells say so.
+    moved = {"array": {"start": 0, "deleteCount": 5, "cells": [{"kind": 2, "document": c} for c in (c2, c5, c3, c4)] + [{"kind": 1, "document": c1}]}}
+    client.send(_notebook_change(uri, 4, {"structure": moved}))
+    cells_moved = [*cells_added[1:], cells_added[0]]
+    ant401_2 = _diagnostic("ANT401", 2, _range(0, 8, 0, 29), _said(cells_moved, "ANT401"))
+    ant201_4 = _diagnostic("ANT201", 1, _range(4, 7, 4, 31), _said(cells_moved, "ANT201"))
+    assert ("the call on line 2 of cell 2 sets none" in ant401_2["message"], ant201_4["message"]) == (True, ant201["message"])
+    assert _published(client, 4) == [(c2, 3, []), (c5, 1, [ant401_2]), (c3, 1, []), (c4, 1, [ant101_30, ant201_4])]
+
+    # Remove the new cell: its diagnostics are cleared, the others checked again.
+    removed = {"array": {"start": 1, "deleteCount": 1}, "didClose": [{"uri": c5}]}
+    client.send(_notebook_change(uri, 5, {"structure": removed}))
+    cells_removed = [cells_moved[0], *cells_moved[2:]]
+    ant201_3 = _diagnostic("ANT201", 1, _range(4, 7, 4, 31), _said(cells_removed, "ANT201"))
+    assert "on line 3 of cell 3" in ant201_3["message"]
+    assert _published(client, 4) == [(c5, None, []), (c2, 3, []), (c3, 1, []), (c4, 1, [ant101_30, ant201_3])]
+
+    # A cell that would segfault the parser costs the notebook its findings, not the server its life.
+    hostile = "x = " + " and ".join(["a"] * 10_000) + "\n"
+    client.send(_notebook_change(uri, 6, {"textContent": [{"document": {"uri": c3, "version": 2}, "changes": [{"text": hostile}]}]}))
+    refused = _diagnostic("ANT000", 1, _range(0, 0, 0, 0), _said([cells_removed[0], ("python", hostile), *cells_removed[2:]], "ANT000"))
+    assert refused["message"].startswith("an expression nested or chained deeper than 1,000 levels")
+    assert _published(client, 3) == [(c2, 3, []), (c3, 2, [refused]), (c4, 1, [])]
+    client.send(_notebook_change(uri, 7, {"textContent": [{"document": {"uri": c3, "version": 3}, "changes": [{"text": CELLS[2][1]}]}]}))
+    assert _published(client, 3) == [(c2, 3, []), (c3, 3, []), (c4, 1, [ant101_30, ant201_3])]
+
+    # Saving checks again at once; closing clears every cell's diagnostics.
+    client.notify("notebookDocument/didSave", {"notebookDocument": {"uri": uri}})
+    assert _published(client, 3) == [(c2, 3, []), (c3, 3, []), (c4, 1, [ant101_30, ant201_3])]
+    client.notify("notebookDocument/didClose", {"notebookDocument": {"uri": uri}, "cellTextDocuments": [{"uri": c} for c in (c2, c3, c4, c1)]})
+    assert _published(client, 3) == [(c2, None, []), (c3, None, []), (c4, None, [])]
+    assert client.quiet_for(0.5) == []
+
+    assert client.request("shutdown", None) is None
+    client.notify("exit", None)
+    assert client.wait() == 0
+    client.end_of_output()
+    assert (project / "server.log").read_text(encoding="utf-8") == ""
+    assert not notebook.exists()  # the server never writes files
+
+
+def test_a_notebook_opened_as_text(project: Path, start: Any) -> None:
+    """A `.ipynb` opened as a plain text document is its JSON: checked as `auditor check` checks
+    the file, each diagnostic on the JSON line that holds the code and naming the cell."""
+    text = _notebook_json(CELLS)  # the emoji is written as is: two UTF-16 units in the JSON text too
+    uri = (project / "demo.ipynb").as_uri()
+    lines = text.split("\n")
+
+    def utf16(line: int, column: int) -> int:
+        return len(lines[line - 1][: column - 1].encode("utf-16-le")) // 2
+
+    expected = []
+    for finding in check_source(text, path="demo.ipynb"):
+        span = finding.file_span
+        where = _range(span.line - 1, utf16(span.line, span.column), span.end_line - 1, utf16(span.end_line, span.end_column))
+        expected.append(_diagnostic(finding.code, 1 if finding.severity.value == "error" else 2, where, f"{finding.message} ({finding.cell_label})"))
+    timeout_line = lines[expected[0]["range"]["start"]["line"]]
+    assert timeout_line == '    "label = \\"😀\\"; client = anthropic.Anthropic(timeout=None)\\n",'
+    assert expected[0]["range"] == _range(17, 58, 17, 62)  # `None`: code points 57-60, UTF-16 units 58-61
+    client = start()
+    _initialize(client, project)
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}})
+    published = client.expect(PUBLISH)
+    assert [d["message"].rsplit(" (", 1)[1] for d in published["diagnostics"]] == ["cell 2:4:51)", "cell 4:2:16)", "cell 4:5:8)"]
+    assert published == {"uri": uri, "version": 1, "diagnostics": expected}
+    # No code action: its edits would have to go inside JSON strings.
+    code_action = {"textDocument": {"uri": uri}, "range": expected[0]["range"], "context": {"diagnostics": expected[:1]}}
+    assert client.request("textDocument/codeAction", code_action) is None
+    # Half-typed JSON: ANT000 where the JSON breaks, and the server goes on.
+    half = text[: text.index("anthropic.Anthropic(timeout=None)")]
+    [error] = check_source(half, path="demo.ipynb")
+    assert (error.code, error.message, error.span) == ("ANT000", "not a valid notebook: invalid JSON: Unterminated string starting at", Span(18, 5, 18, 5))
+    client.send(_change(uri, 2, {"text": half}))
+    assert client.expect(PUBLISH) == {"uri": uri, "version": 2, "diagnostics": [_diagnostic("ANT000", 1, _range(17, 4, 17, 4), error.message)]}
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    assert client.expect(PUBLISH) == {"uri": uri, "diagnostics": []}
+    assert client.request("shutdown", None) is None
+    client.notify("exit", None)
+    assert client.wait() == 0
