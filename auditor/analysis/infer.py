@@ -229,7 +229,37 @@ class Inference:
             return Instance(func.info, call)
         if isinstance(func, QName) and func.name == "typing.cast" and len(call.args) == 2:
             return self.infer(call.args[1].value)  # `cast(Anthropic, client)` is the client
+        if isinstance(func, QName) and func.name == "builtins.getattr" and len(call.args) == 2:
+            return self._getattr(call.args[0].value, call.args[1].value)
         return self.call_result(call, func)
+
+    def _getattr(self, obj: cst.BaseExpression, name: cst.BaseExpression) -> Value | None:
+        """`getattr(client, "messages")`, or with a name that holds one of a few literals."""
+        names = self._literal_strings(name)
+        base = self.infer(obj)
+        if not names or base is None:
+            return None
+        values = [self.member(base, attr) if not isinstance(base, QName) else QName(f"{base.name}.{attr}") for attr in names]
+        return self.union(values, strict=True)
+
+    def _literal_strings(self, expr: cst.BaseExpression) -> list[str]:
+        if isinstance(expr, cst.SimpleString):
+            text = expr.evaluated_value
+            return [text] if isinstance(text, str) else []
+        if isinstance(expr, cst.Name):
+            bindings = self.facts.lookup(expr.value, self.facts.scope_of(expr))
+            found = []
+            for binding in bindings:
+                if binding.kind != "assign" or binding.value is None:
+                    return []
+                values = self._literal_strings(binding.value) if not isinstance(binding.value, cst.IfExp) else [
+                    *self._literal_strings(binding.value.body), *self._literal_strings(binding.value.orelse)
+                ]
+                if not values:
+                    return []
+                found += values
+            return sorted(set(found))
+        return []
 
     def _function_result(self, function: cst.FunctionDef) -> Value | None:
         """What a small factory returns: the union of its `return` values."""

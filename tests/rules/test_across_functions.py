@@ -225,3 +225,21 @@ def test_older_and_looping_generation_calls() -> None:
         """
     assert findings(source) == [("ANT101", 4, 1), ("ANT101", 5, 10)]
     assert messages(source)[1].endswith("Stream it: pass `stream=True` to `tool_runner(...)`: each turn is then streamed")
+
+
+def test_getattr_with_a_literal_name() -> None:
+    assert findings(
+        """
+        import anthropic
+        client = anthropic.Anthropic(timeout=30)
+
+        def ask(beta, unknown):
+            name = "beta" if beta else "messages"
+            getattr(client, "messages").create(model="m", max_tokens=8192, messages=[])
+            getattr(getattr(client, "beta"), "messages").create(model="m", max_tokens=8192, messages=[])
+            getattr(client, unknown).create(model="m", max_tokens=8192, messages=[])
+
+        def by_default(name="messages"):
+            getattr(client, name).create(model="m", max_tokens=8192, messages=[])  # callers may pass another
+        """
+    ) == [("ANT101", 7, 5), ("ANT101", 8, 5)]
