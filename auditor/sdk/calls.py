@@ -82,6 +82,8 @@ class Calls:
 
     def _as_sdk_call(self, call: cst.Call, imports_sdk: bool) -> SdkCall | None:
         func = call.func
+        if isinstance(func, cst.Name):
+            return self._through_reference(call, func)
         if not (isinstance(func, cst.Attribute) and func.attr.value in table.GENERATION_METHODS):
             return None
         resource = self.inference.infer(func.value)
@@ -99,6 +101,18 @@ class Calls:
             return None
         operation = ".".join((*path, method))
         return SdkCall(call, operation, clients, self.evaluator.arguments(call), resolved=isinstance(resource, Resource))
+
+    def _through_reference(self, call: cst.Call, func: cst.Name) -> SdkCall | None:
+        """`fn(**kwargs)` where `fn` is `client.messages.create` handed over as a callable: a
+        wrapper that calls the SDK method it was given (often to retry it)."""
+        target = self.inference.infer(func)
+        if not (isinstance(target, Resource) and target.path and target.path[-1] in table.GENERATION_METHODS):
+            return None
+        path = tuple(p for p in target.path[:-1] if p not in table.RESPONSE_WRAPPERS)
+        method = target.path[-1]
+        if path not in table.GENERATION_RESOURCES or (path == ("completions",) and method != "create"):
+            return None
+        return SdkCall(call, ".".join((*path, method)), target.clients, self.evaluator.arguments(call))
 
     def non_streamed(self, threshold: int) -> Iterator[tuple[SdkCall, Known]]:
         """Generation calls proved not to stream, whose max_tokens is a number at or above

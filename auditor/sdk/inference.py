@@ -85,9 +85,12 @@ class SdkInference(Inference):
                 merged = ClientSet(merged.configs, False)
             return merged
         resources = [v for v in values if isinstance(v, Resource)]
-        if resources and len(resources) == len(values):
+        unknown = len(values) - len(resources)
+        if resources and (unknown == 0 or (not strict and all(v is None for v in values if not isinstance(v, Resource)))):
             paths = {r.path for r in resources}
             merged_clients = _merge_all([r.clients for r in resources])
+            if unknown:  # some path gives something unknown: the clients are not all known
+                merged_clients = ClientSet(merged_clients.configs, False)
             if len(paths) == 1:
                 return Resource(merged_clients, resources[0].path)
             if all(tuple(x for x in p if x != "beta") == ("messages",) for p in paths):

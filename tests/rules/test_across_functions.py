@@ -243,3 +243,32 @@ def test_getattr_with_a_literal_name() -> None:
             getattr(client, name).create(model="m", max_tokens=8192, messages=[])  # callers may pass another
         """
     ) == [("ANT101", 7, 5), ("ANT101", 8, 5)]
+
+
+def test_an_sdk_method_handed_to_a_wrapper_that_retries_it() -> None:
+    source = """
+        import anthropic, time
+        client = anthropic.Anthropic(timeout=30)
+
+        def with_retry(fn, **kwargs):
+            for attempt in range(3):
+                try:
+                    return fn(**kwargs)
+                except anthropic.RateLimitError:
+                    time.sleep(2 ** attempt)
+
+        def plain(fn, value):
+            for attempt in range(3):
+                try:
+                    return fn(value)
+                except ValueError:
+                    continue
+
+        def ask():
+            return with_retry(client.messages.create, model="m", max_tokens=100, messages=[])
+
+        def other():
+            return plain(len, "x")
+        """
+    assert findings(source) == [("ANT301", 6, 5)]
+    assert messages(source)[0].startswith("ANT301 This loop re-sends the SDK call on line 8 on top of the SDK's own retries.")
