@@ -31,6 +31,11 @@ class Arguments:
     # False when a `**kwargs` could not be resolved: any keyword may be hiding in it.
     complete: bool
 
+    def merged(self, later: Arguments) -> Arguments:
+        """These keywords, overridden by `later`'s: what a call through `functools.partial` passes."""
+        keywords = {**self.keywords, **later.keywords}
+        return Arguments(self.evaluator, later.call, keywords, self.complete and later.complete)
+
     def expressions(self, name: str) -> list[cst.BaseExpression]:
         return self.keywords.get(name, [])
 

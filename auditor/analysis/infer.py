@@ -50,7 +50,15 @@ class Instance:
     call: cst.Call | None
 
 
-# QName, FunctionRef, TupleValue, ClassRef, Instance, or a value a subclass adds.
+@dataclass(frozen=True)
+class Partial:
+    """`functools.partial(target, ...)`: calling it calls `target` with `call`'s keywords too."""
+
+    target: object
+    call: cst.Call
+
+
+# QName, FunctionRef, TupleValue, ClassRef, Instance, Partial, or a value a subclass adds.
 Value = object
 
 
@@ -229,6 +237,9 @@ class Inference:
             return Instance(func.info, call)
         if isinstance(func, QName) and func.name == "typing.cast" and len(call.args) == 2:
             return self.infer(call.args[1].value)  # `cast(Anthropic, client)` is the client
+        if isinstance(func, QName) and func.name == "functools.partial" and call.args and not call.args[0].star:
+            target = self.infer(call.args[0].value)
+            return Partial(target, call) if target is not None else None
         if isinstance(func, QName) and func.name == "builtins.getattr" and len(call.args) == 2:
             return self._getattr(call.args[0].value, call.args[1].value)
         return self.call_result(call, func)

@@ -78,7 +78,9 @@ def stream_advice(model: SdkModel, call: SdkCall) -> str:
         return "pass `stream=True` and read the events (legacy completions have no `.stream()` helper), or move to `messages.stream(...)`"
     if call.method == "tool_runner":
         return "pass `stream=True` to `tool_runner(...)`: each turn is then streamed"
-    assert isinstance(call.node.func, cst.Attribute)
+    if not isinstance(call.node.func, cst.Attribute):  # called through a reference or a partial
+        resource_path = call.operation.rsplit(".", 1)[0]
+        return f"call `{resource_path}.stream(...)` instead of `{model.code(call.node.func)}(...)` and read `stream.get_final_message()`"
     resource = call.node.func.value
     while isinstance(resource, cst.Attribute) and resource.attr.value in RESPONSE_WRAPPERS:
         resource = resource.value  # `.with_raw_response` has no stream helper: stream the resource itself

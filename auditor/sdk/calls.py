@@ -13,7 +13,7 @@ import libcst as cst
 
 from auditor.analysis.tree import last_name
 from auditor.analysis.values import Known, Unknown, is_absent, is_number
-from auditor.analysis.infer import FunctionRef
+from auditor.analysis.infer import FunctionRef, Partial
 from auditor.sdk import table
 from auditor.sdk.facts import CallSite, ClientSet, Resource, SdkCall
 
@@ -106,13 +106,18 @@ class Calls:
         """`fn(**kwargs)` where `fn` is `client.messages.create` handed over as a callable: a
         wrapper that calls the SDK method it was given (often to retry it)."""
         target = self.inference.infer(func)
+        arguments = self.evaluator.arguments(call)
+        if isinstance(target, Partial):  # `ask = partial(client.messages.create, model=M)`; `ask(...)`
+            bound = self.evaluator.arguments(target.call)
+            arguments = bound.merged(arguments)
+            target = target.target
         if not (isinstance(target, Resource) and target.path and target.path[-1] in table.GENERATION_METHODS):
             return None
         path = tuple(p for p in target.path[:-1] if p not in table.RESPONSE_WRAPPERS)
         method = target.path[-1]
         if path not in table.GENERATION_RESOURCES or (path == ("completions",) and method != "create"):
             return None
-        return SdkCall(call, ".".join((*path, method)), target.clients, self.evaluator.arguments(call))
+        return SdkCall(call, ".".join((*path, method)), target.clients, arguments)
 
     def non_streamed(self, threshold: int) -> Iterator[tuple[SdkCall, Known]]:
         """Generation calls proved not to stream, whose max_tokens is a number at or above

@@ -272,3 +272,17 @@ def test_an_sdk_method_handed_to_a_wrapper_that_retries_it() -> None:
         """
     assert findings(source) == [("ANT301", 6, 5)]
     assert messages(source)[0].startswith("ANT301 This loop re-sends the SDK call on line 8 on top of the SDK's own retries.")
+
+
+def test_functools_partial_of_an_sdk_method() -> None:
+    source = """
+        import functools
+        import anthropic
+        client = anthropic.Anthropic(timeout=30)
+        long_answer = functools.partial(client.messages.create, model="m", max_tokens=8192)
+        short_answer = functools.partial(client.messages.create, model="m", max_tokens=1024)
+        long_answer(messages=[])
+        short_answer(messages=[])
+        short_answer(messages=[], max_tokens=16000)
+        """
+    assert findings(source) == [("ANT101", 7, 1), ("ANT101", 9, 1)]
