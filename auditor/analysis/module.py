@@ -102,9 +102,15 @@ class ModuleFacts:
         scope = self.scope_of(expr)
         while scope.kind != "function" and scope.parent is not None and scope.kind != "module":
             scope = scope.parent
-        if scope.kind == "function" and scope.self_name == expr.value.value and scope.owner:
-            return scope.owner
-        bindings = self.lookup(expr.value.value, scope)
+        name = expr.value.value
+        # `self` in a function nested in a method is the method's `self` (a closure), unless the
+        # nested function binds the name itself.
+        method: Scope | None = scope
+        while method is not None and method.kind == "function" and method.self_name != name and name not in method.bindings:
+            method = method.parent
+        if method is not None and method.kind == "function" and method.self_name == name and method.owner:
+            return method.owner
+        bindings = self.lookup(name, scope)
         if len(bindings) == 1 and bindings[0].kind == "class" and isinstance(bindings[0].node, cst.ClassDef):
             return self.classes.get(bindings[0].node)
         return None

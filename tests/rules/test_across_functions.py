@@ -286,3 +286,29 @@ def test_functools_partial_of_an_sdk_method() -> None:
         short_answer(messages=[], max_tokens=16000)
         """
     assert findings(source) == [("ANT101", 7, 1), ("ANT101", 9, 1)]
+
+
+def test_self_in_a_function_nested_in_a_method() -> None:
+    assert findings(
+        """
+        import anthropic
+
+        class Bot:
+            def __init__(self):
+                self.client = anthropic.Anthropic()
+
+            def run(self, items):
+                def one(item):
+                    return self.client.messages.create(model="m", max_tokens=100, messages=[])
+                return [one(i) for i in items]
+
+        class Other:
+            def __init__(self):
+                self.client = anthropic.Anthropic()
+
+            def run(self):
+                def one(self):  # its own `self`: not the method's
+                    return self.client.messages.create(model="m", max_tokens=100, messages=[])
+                return one(object())
+        """
+    ) == [("ANT401", 6, 23)]
