@@ -247,6 +247,14 @@ class Evaluator:
         if isinstance(expr, cst.Call):
             target = self.inference.infer(expr.func)
             return self._returned_items(target.node) if isinstance(target, FunctionRef) else None
+        if isinstance(expr, cst.Attribute):  # `**self.request_kwargs`, set in `__init__` (in branches)
+            owner = self.facts.attribute_owner(expr)
+            if owner is None:
+                return None
+            bindings = self.facts.class_attribute(owner, expr.attr.value)
+            if not bindings or any(b.kind != "assign" or b.value is None for b in bindings):
+                return None
+            return _same_keys([self._literal_dict(b.value) for b in bindings if b.value is not None])
         writes: list[tuple[cst.BaseExpression | None, cst.BaseExpression]] = []
         if isinstance(expr, cst.Name):
             scope = self.facts.scope_of(expr)
@@ -277,12 +285,7 @@ class Evaluator:
             found = [self._dict_items(node.value) if node.value is not None else None for node in self.facts.returns(function)]
         finally:
             self._building.discard(function)
-        if not found or any(items is None for items in found):
-            return None
-        results = [items for items in found if items is not None]
-        if len({frozenset(key for key, _ in items) for items, _ in results}) != 1:
-            return None
-        return [item for items, _ in results for item in items], all(complete for _, complete in results)
+        return _same_keys(found)
 
     def _literal_dict(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
         items: list[tuple[str, cst.BaseExpression]] = []
@@ -304,3 +307,17 @@ class Evaluator:
                     complete = False
             return items, complete
         return None
+
+
+def _same_keys(
+    found: list[tuple[list[tuple[str, cst.BaseExpression]], bool] | None],
+) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
+    """Several dicts one of which is passed (the returns of a helper, the branches that set an
+    attribute): proved only when every one has the same keys; a key's values are then all of
+    theirs (`Arguments.constant` says "takes several values" when they differ)."""
+    if not found or any(items is None for items in found):
+        return None
+    results = [items for items in found if items is not None]
+    if len({frozenset(key for key, _ in items) for items, _ in results}) != 1:
+        return None
+    return [item for items, _ in results for item in items], all(complete for _, complete in results)

@@ -312,3 +312,32 @@ def test_self_in_a_function_nested_in_a_method() -> None:
                 return one(object())
         """
     ) == [("ANT401", 6, 23)]
+
+
+def test_request_keywords_kept_on_self() -> None:
+    source = """
+        import anthropic
+        client = anthropic.Anthropic(timeout=30)
+
+        class Writer:
+            def __init__(self, long):
+                if long:
+                    self.request_kwargs = {"model": "m", "max_tokens": 16000}
+                else:
+                    self.request_kwargs = {"model": "m", "max_tokens": 16000}
+                self.partial = {"model": "m", "max_tokens": 16000} if long else {"model": "m"}
+
+            def write(self):
+                return client.messages.create(messages=[], **self.request_kwargs)
+
+        class Varied:
+            def __init__(self, long):
+                if long:
+                    self.request_kwargs = {"model": "m", "max_tokens": 16000}
+                else:
+                    self.request_kwargs = {"model": "m"}
+
+            def write(self):
+                return client.messages.create(messages=[], **self.request_kwargs)
+        """
+    assert findings(source) == [("ANT101", 14, 16)]  # Varied: which keys are passed depends on the branch
