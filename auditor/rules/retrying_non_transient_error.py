@@ -22,6 +22,11 @@ class RetryingNonTransientError(Rule):
     tuple), tenacity's `retry_if_exception_type(...)`, backoff's exception argument and
     stamina's `on=`.
 
+    A retry on a class above them (`APIStatusError`, `APIError`, `Exception`, a bare `except:`)
+    re-sends them too, and so does a tenacity or retrying decorator with no filter (they retry on
+    every exception): those are reported with the list of errors they re-send in vain. A
+    project's own retry decorator is judged only by what it names.
+
     ## Why is this bad?
     A malformed request, a wrong key, a missing permission or an unknown model fails again, the
     same way, every time: the retry only adds delay and load before the inevitable error, and
@@ -51,7 +56,7 @@ class RetryingNonTransientError(Rule):
     code = "ANT303"
     name = "retrying-non-transient-error"
     severity = Severity.ERROR
-    summary = "A retry on errors a second try cannot fix (400, 401, 403, 404, 422)"
+    summary = "A retry on errors a second try cannot fix (400, 401, 403, 404, 422), named or through a superclass"
     fix_safety = "safe"
 
     def check(self, model: SdkModel) -> Iterator[Report]:
