@@ -62,6 +62,7 @@ def _span(model: SdkModel, node: cst.CSTNode) -> tuple[int, int, int, int]:
 
 def _client_row(model: SdkModel, config: ClientConfig) -> dict[str, Any]:
     span = _span(model, config.node)
+    timeout, max_retries = model.client_timeout(config), model.client_max_retries(config)
     derived = None
     if config.parent is not None:
         derived = [model.line(parent.node) for parent in config.parent.configs] or None
@@ -73,14 +74,14 @@ def _client_row(model: SdkModel, config: ClientConfig) -> dict[str, Any]:
         "class": config.class_name,
         "kind": "derived" if config.derived else "construction",
         "derived_from_lines": derived,
-        "timeout": _setting(model.client_timeout(config)),
-        "max_retries": _setting(model.client_max_retries(config)),
+        "timeout": _setting(timeout),
+        "max_retries": _setting(max_retries),
         "findings": [],
         "_span": span,
         # A setting can be written outside the construction (`**self._client_params()`).
         "_related": [
             _span(model, s.node)
-            for s in (model.client_timeout(config), model.client_max_retries(config))
+            for s in (timeout, max_retries)
             if s.node is not None and model.facts.located(s.node)
         ],
     }

@@ -239,7 +239,7 @@ class Evaluator:
         if not function.name.value.startswith("_") or function.name.value.startswith("__") or not isinstance(param, cst.Param):
             return False
         callers = self.inference.callers(param)
-        return bool(callers) and all(self.facts.passes(call, bound, param) for call, bound in callers)
+        return bool(callers) and all(self.facts.passed(call, bound, param) is not None for call, bound in callers)
 
     def _dict_items(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
         """The items of a dict literal, of a local name bound once to one (plus its item

@@ -170,39 +170,28 @@ class ModuleFacts:
         scope = self.scopes.get(function)
         return scope.owner if scope is not None else None
 
-    def passes(self, call: cst.Call, bound: bool, param: cst.Param) -> bool:
-        """Does this call pass `param` explicitly (by name, or by position with no `*args` before)?"""
-        if any(a.keyword is not None and a.keyword.value == param.name.value for a in call.args):
-            return True
+    def passed(self, call: cst.Call, bound: bool, param: cst.Param) -> cst.BaseExpression | None:
+        """What this call passes for `param` explicitly: by name, or by position with no `*args`
+        before it. `bound`: the call supplies the first parameter itself (`obj.method()`,
+        `Class()` for `__init__`)."""
+        named = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param.name.value), None)
         function = self.enclosing_function(param)
-        if function is None:
-            return False
+        if named is not None or function is None:
+            return named
         names = [*function.params.posonly_params, *function.params.params][1 if bound else 0 :]
         index = next((i for i, p in enumerate(names) if p is param), None)
         plain = [a for a in call.args if a.keyword is None]
-        return index is not None and index < len(plain) and not any(a.star for a in plain[: index + 1])
+        if index is None or index >= len(plain) or any(a.star for a in plain[: index + 1]):
+            return None
+        return plain[index].value
 
     def arguments_for(self, param: cst.Param, callers: list[tuple[cst.Call, bool]]) -> list[cst.BaseExpression]:
         """What each of `callers` passes for `param` (its default when a call passes nothing).
-        `bound`: the call supplies the first parameter itself (`obj.method()`, `Class()`). A call
-        whose arguments cannot be matched (`*args`, `**kwargs`) contributes nothing."""
-        function = self.enclosing_function(param)
-        if function is None:
-            return []
-        positional = [*function.params.posonly_params, *function.params.params]
+        A call whose arguments cannot be matched (`*args`, `**kwargs`) contributes nothing."""
         found = []
         for call, bound in callers:
-            names = positional[1:] if bound else positional
-            index = next((i for i, p in enumerate(names) if p is param), None)
-            value = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param.name.value), None)
-            plain = [a for a in call.args if a.keyword is None]
-            if value is None and index is not None and index < len(plain):
-                if any(a.star for a in plain[: index + 1]):
-                    continue
-                value = plain[index].value
-            if value is None:
-                if any(a.star for a in call.args):
-                    continue
+            value = self.passed(call, bound, param)
+            if value is None and not any(a.star for a in call.args):
                 value = param.default
             if value is not None:
                 found.append(value)
