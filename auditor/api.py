@@ -12,15 +12,17 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from auditor.cache import ResultCache, content_digest
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file, trigger_pattern
+from auditor.engine import FileResult, Linking, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file, trigger_pattern
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
+from auditor.linking import ProjectJob
+from auditor.project.resolver import Summaries
 from auditor.notebook import Notebook, from_cells, is_notebook
 from auditor.supervisor import Supervisor, WorkerLost
 
@@ -38,6 +40,7 @@ class CheckOptions:
     cache: ResultCache | None = None
     file_time_limit: float = FILE_TIME_LIMIT
     inventory: bool = False  # also read each file's clients and calls (`auditor inventory`)
+    project: bool = True  # follow values into the other modules of the project
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     files_parsed: int = 0
+    modules_summarised: int = 0  # other modules parsed for what the checked files read of them
     cache_hits: int = 0
     sources: dict[str, dict[int, str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -69,13 +73,21 @@ class _Job:
     text: str | None = None  # an editor's buffer, checked instead of the file on disk
     data: bytes | None = None  # the file as a git revision had it (`--diff-base`), or a notebook's buffer
     cells: tuple[str | None, ...] | None = None  # the cells of a notebook an editor holds open
+    project: ProjectJob | None = None  # the project the module is linked with
+    summary_only: bool = False  # only the module's summary is wanted (another module reads it)
 
 
 def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
+    """Check files (and the files of directories). With a cache, an unchanged file whose
+    dependencies' summaries are unchanged is not parsed; a module another one reads, and that
+    changed, is summarised first, so that an edit which changes nothing another module sees
+    re-parses that module alone."""
     candidates = discover(paths, settings_for, options.force_exclude)
     results: list[FileResult | None] = [None] * len(candidates)
     jobs: list[_Job] = []
+    pending: list[tuple[_Job, list[Finding], dict[str, object] | None, dict[str, str], str]] = []
     cache = options.cache
+    linker = _Linker(cache) if options.project else None
     for index, candidate in enumerate(candidates):
         if candidate.error is not None:
             shown = display_path(candidate.path)
@@ -83,26 +95,133 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
             continue
         settings = settings_for(candidate.path)
         result, data = read_file(candidate.path)
-        prepared = prepare(result, data, settings, options.use_prefilter) if data is not None else None
+        prepared = prepare(result, data, settings, options.use_prefilter, options.project) if data is not None else None
         if prepared is None:
             results[index] = finish(result, settings)
             continue
         source, could_reference_sdk, notebook = prepared
+        project = linker.job(settings) if linker is not None else None
+        job = _Job(index, candidate.path, result.path, settings, options.use_prefilter, options.inventory, options.file_time_limit, project=project)
         key = cache.key(data, settings) if cache is not None and data is not None else None  # data: for mypy
         cached = cache.get(candidate.path, key, result.path, options.inventory) if cache is not None and key is not None else None
-        if cached is not None:
-            result.findings, result.inventory = cached
-            result.lines = flagged_lines(notebook.original if notebook else source, result.findings)
-            results[index] = finish(result, settings)
+        if cached is not None and key is not None:
+            findings, inventory = cached
+            deps = cache.deps(candidate.path) if cache is not None else {}
+            text = notebook.original if notebook else source
+            if linker is None or linker.valid(settings, deps):
+                cache.hits += 1 if cache is not None else 0
+                result.findings, result.inventory = findings, inventory
+                result.lines = flagged_lines(text, result.findings)
+                results[index] = finish(result, settings)
+            else:
+                pending.append((job, findings, inventory, deps, text))
             continue
-        jobs.append(_Job(index, candidate.path, result.path, settings, options.use_prefilter, options.inventory, options.file_time_limit))
+        jobs.append(job)
+    if linker is not None:
+        jobs += linker.stale_jobs(jobs, options)
+    summarised: list[FileResult] = []
     for job, (result, digest) in zip(jobs, _analyse_all(jobs, options)):
-        if cache is not None and digest is not None and not result.errors:
-            cache.put(job.path, cache.key_for_digest(digest, job.settings), result.findings, result.inventory)
-        results[job.index] = finish(result, job.settings)
+        _store(cache, linker, job, result, digest)
+        if job.summary_only:
+            result.checked = False
+            summarised.append(result)
+        else:
+            results[job.index] = finish(result, job.settings)
+    if pending and linker is not None:
+        linker.refresh()
+        again = []
+        for job, findings, inventory, deps, text in pending:
+            if linker.valid(job.settings, deps):
+                cache.hits += 1 if cache is not None else 0
+                result = FileResult(job.shown, findings, inventory=inventory)
+                result.lines = flagged_lines(text, findings)
+                results[job.index] = finish(result, job.settings)
+            else:
+                again.append(replace(job, project=linker.job(job.settings, deps)))
+        for job, (result, digest) in zip(again, _analyse_all(again, options)):
+            _store(cache, linker, job, result, digest)
+            results[job.index] = finish(result, job.settings)
     if cache is not None:
         cache.save()
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None] + summarised
+
+
+def _store(cache: ResultCache | None, linker: _Linker | None, job: _Job, result: FileResult, digest: str | None) -> None:
+    """Cache a job's findings with its summary and what it read, and the summaries it computed
+    of other modules on the way."""
+    if linker is not None:
+        linker.learn(job, result)
+    if cache is None:
+        return
+    for path, record in result.computed.items():
+        cache.put_summary(path, record.key, record.summary, record.deps)
+    if digest is not None and not result.errors and not job.summary_only:
+        summary = result.summary.summary if result.summary is not None else None
+        cache.put(job.path, cache.key_for_digest(digest, job.settings), result.findings, result.inventory, summary, result.deps)
+
+
+class _Linker:
+    """The parent's side of project-wide analysis: the layout of each project, the summaries
+    the cache holds (checked against the files now), and the jobs that bring stale ones up to
+    date before the files that read them are judged."""
+
+    def __init__(self, cache: ResultCache | None) -> None:
+        from auditor.project.resolver import Record
+
+        self.cache = cache
+        self.records = {path: Record(*stored) for path, stored in (cache.summaries().items() if cache is not None else ())}
+        self._stores: dict[tuple[Path, str], Summaries] = {}
+        self._settings: dict[tuple[Path, str], Settings] = {}
+
+    def job(self, settings: Settings, deps: dict[str, str] | None = None) -> ProjectJob:
+        from auditor.linking import layout_for, settings_key
+
+        layout = layout_for(settings.root)
+        store = self._store(settings)
+        known = {}
+        if deps:  # the summaries the file read last time, and theirs, that are still valid
+            queue = list(deps)
+            while queue:
+                path = queue.pop()
+                record = store.current(path)
+                if record is not None and path not in known:
+                    known[path] = record
+                    queue.extend(record.deps)
+        return ProjectJob(layout, settings_key(settings), known)
+
+    def valid(self, settings: Settings, deps: dict[str, str]) -> bool:
+        return self._store(settings).deps_valid(deps)
+
+    def stale_jobs(self, jobs: list[_Job], options: CheckOptions) -> list[_Job]:
+        """Summary jobs for modules that cached results read and that changed since."""
+        named = {os.path.abspath(job.path) for job in jobs}
+        found = []
+        for where, store in self._stores.items():
+            settings = self._settings[where]
+            for path in sorted(store.stale - named):
+                job = _Job(-1, Path(path), display_path(Path(path)), settings, False, False, options.file_time_limit, project=self.job(settings), summary_only=True)
+                found.append(job)
+        return found
+
+    def learn(self, job: _Job, result: FileResult) -> None:
+        self.records.update(result.computed)
+        if result.summary is not None:
+            self.records[os.path.abspath(job.path)] = result.summary
+
+    def refresh(self) -> None:
+        self._stores.clear()
+
+    def _store(self, settings: Settings) -> Summaries:
+        from auditor.linking import content_key, layout_for, settings_key
+
+        key = settings_key(settings)
+        layout = layout_for(settings.root)
+        store = self._stores.get((layout.root, key))
+        if store is None:
+            store = Summaries(layout, lambda path: content_key(path, key), None, self.records)
+            self._stores[(layout.root, key)] = store
+            self._settings[(layout.root, key)] = settings
+        return store
 
 
 def check_contents(contents: list[tuple[Path, bytes]], settings_for: Callable[[Path], Settings], options: CheckOptions) -> list[FileResult]:
@@ -183,16 +302,21 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
         signal.setitimer(signal.ITIMER_REAL, job.time_limit)
     try:
+        linking = _linking(job, data, in_editor) if job.project is not None else None
         prepared: tuple[str, bool, Notebook | None] | None
-        if job.cells is not None:
+        if linking is not None and job.summary_only:
+            linking.resolver.summaries.current(os.path.abspath(job.path))
+            result.computed = dict(linking.resolver.summaries.computed)
+            prepared = None
+        elif job.cells is not None:
             prepared = _prepare_cells(job.cells, job.settings)
         elif job.text is not None:
             prepared = _prepare_text(job.text, job.settings)
         else:
-            prepared = prepare(result, data, job.settings, job.use_prefilter)
+            prepared = prepare(result, data, job.settings, job.use_prefilter, job.project is not None)
         if prepared is not None:
             source, could_reference_sdk, notebook = prepared
-            analyse(result, source, could_reference_sdk, job.settings, job.inventory, notebook)
+            analyse(result, source, could_reference_sdk, job.settings, job.inventory, notebook, linking)
     except _TimeLimit:
         result = FileResult(job.shown, [parse_error_finding(job.shown, f"analysis stopped after {job.time_limit:g} s: the file was not checked")])
     finally:
@@ -200,6 +324,15 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     return result, None if in_editor else content_digest(data)
+
+
+def _linking(job: _Job, data: bytes, in_editor: bool) -> Linking | None:
+    from auditor.linking import module_resolver, shown
+
+    assert job.project is not None
+    path = Path(os.path.abspath(job.path))
+    resolver, key = module_resolver(job.project, path, job.settings, data)
+    return Linking(resolver, None if in_editor or job.data is not None else key, shown(job.project.layout, path), str(path))
 
 
 def _prepare_cells(cells: tuple[str | None, ...], settings: Settings) -> tuple[str, bool, Notebook] | None:
@@ -230,6 +363,9 @@ def gather(results: list[FileResult], options: CheckOptions) -> Outcome:
     """One run's outcome from its files' results."""
     outcome = Outcome()
     for result in results:
+        outcome.modules_summarised += len(result.computed)
+        if not result.checked:
+            continue
         outcome.files_checked += 1
         outcome.checked_paths.add(result.path)
         outcome.files_parsed += result.parsed

@@ -27,6 +27,7 @@ from auditor import __version__
 from auditor.config import Settings, real_path
 from auditor.findings import CellLocation, Edit, Finding, Fix, Severity, Span
 from auditor.files import UnreadableFile, read_regular_file
+from auditor.project.shape import valid_summary
 
 CACHE_DIR_NAME = ".auditor_cache"
 CACHE_FILE = "results.json"
@@ -118,7 +119,7 @@ class ResultCache:
         self.warn = warn
         self.entries: dict[str, dict[str, Any]] = {}
         self.changed = False
-        self.hits = 0
+        self.hits = 0  # counted by the caller, once a result is used
         self._settings_keys: dict[Settings, str] = {}
         self._load()
 
@@ -165,7 +166,7 @@ class ResultCache:
     def get(self, path: Path, key: str, shown: str, inventory: bool = False) -> tuple[list[Finding], dict[str, Any] | None] | None:
         """The cached findings (and inventory, when asked for and stored) of an unchanged file."""
         entry = self.entries.get(_entry_name(path))
-        if entry is None or entry.get("key") != key or (inventory and "inventory" not in entry):
+        if entry is None or entry.get("key") != key or "findings" not in entry or (inventory and "inventory" not in entry):
             return None
         try:
             findings = [_finding(item, shown) for item in entry["findings"]]
@@ -175,14 +176,46 @@ class ResultCache:
                     row["path"] = shown
         except (KeyError, TypeError, ValueError):
             return None
-        self.hits += 1
         return findings, rows
 
-    def put(self, path: Path, key: str, findings: list[Finding], inventory: dict[str, Any] | None = None) -> None:
+    def put(
+        self,
+        path: Path,
+        key: str,
+        findings: list[Finding],
+        inventory: dict[str, Any] | None = None,
+        summary: dict[str, Any] | None = None,
+        deps: dict[str, str] | None = None,
+    ) -> None:
+        """A file's findings, with its summary and the summaries its analysis read (`deps`:
+        file -> digest): the findings hold only while those are unchanged."""
         entry: dict[str, Any] = {"key": key, "findings": [_record(f) for f in findings]}
         if inventory is not None:
             entry["inventory"] = inventory
+        if summary is not None:
+            entry["summary"] = summary
+        if deps:
+            entry["deps"] = deps
         self.entries[_entry_name(path)] = entry
+        self.changed = True
+
+    def deps(self, path: Path) -> dict[str, str]:
+        return dict(self.entries.get(_entry_name(path), {}).get("deps", {}))
+
+    def summaries(self) -> dict[str, tuple[str, dict[str, Any], dict[str, str]]]:
+        """Every stored module summary: file -> (content key, summary, deps)."""
+        return {name: (e["key"], e["summary"], e.get("deps", {})) for name, e in self.entries.items() if "summary" in e}
+
+    def put_summary(self, path: str, key: str, summary: dict[str, Any], deps: dict[str, str]) -> None:
+        """The summary of a module another module's analysis read. Findings stored for the
+        same content are kept; anything stored for other content is replaced."""
+        entry = self.entries.get(path)
+        if entry is None or entry.get("key") != key or entry.get("deps", {}) != deps:
+            entry = {"key": key}
+        entry["summary"] = summary
+        if deps:
+            entry["deps"] = deps
+        self.entries[path] = entry
         self.changed = True
 
     def save(self) -> None:
@@ -289,16 +322,21 @@ def _check_entries(entries: Any) -> None:
         raise _Corrupt("not a cache file")
     rules = None
     for name, entry in entries.items():
-        if type(entry) is not dict or type(entry.get("key")) is not str or type(entry.get("findings")) is not list:
+        if type(entry) is not dict or type(entry.get("key")) is not str or type(entry.get("findings", [])) is not list:
             raise _Corrupt("an entry is not an object with a key and findings")
-        if not entry.keys() <= {"key", "findings", "inventory"}:
+        if not entry.keys() <= {"key", "findings", "inventory", "summary", "deps"} or not entry.keys() & {"findings", "summary"}:
             raise _Corrupt("an entry has unknown fields")
-        if entry["findings"] and rules is None:
+        if entry.get("findings") and rules is None:
             from auditor.rule import all_rules
 
             rules = all_rules()
-        for record in entry["findings"]:
+        for record in entry.get("findings", []):
             _check_record(record, rules or {})
+        if "summary" in entry and not valid_summary(entry["summary"]):
+            raise _Corrupt("a module summary is out of shape")
+        deps = entry.get("deps", {})
+        if type(deps) is not dict or not all(type(k) is str and type(v) is str for k, v in deps.items()):
+            raise _Corrupt("an entry's dependencies are out of shape")
         if "inventory" in entry:
             from auditor.inventory import FILE_PART
 

@@ -151,6 +151,7 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Cache directory (default: .auditor_cache in the project root; env AUDITOR_CACHE_DIR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
+@click.option("--verbose", "-v", is_flag=True, help="Also say on standard error how many files were parsed, and how many came from the cache.")
 @click.option("--fix/--no-fix", default=None, help="Apply safe fixes, then report what is left (default: `fix` in the configuration).")
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply unsafe fixes (default: `unsafe-fixes` in the configuration).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print what the fixes would change as a unified diff; write nothing. Exit 1 if there is a diff.")
@@ -183,6 +184,7 @@ def check(
     no_cache: bool,
     cache_dir: Path | None,
     quiet: bool,
+    verbose: bool,
     fix: bool | None,
     unsafe_fixes: bool | None,
     show_diff: bool,
@@ -330,6 +332,13 @@ def check(
     if report_stale_baseline or fail_on_stale_baseline:
         for entry in stale:
             click.echo(f"auditor: stale baseline entry: {entry}", err=True)
+    if verbose:
+        files = "file" if outcome.files_checked == 1 else "files"
+        click.echo(
+            f"auditor: {outcome.files_checked} {files} checked: {outcome.files_parsed} parsed, "
+            f"{outcome.modules_summarised} other modules summarised, {outcome.cache_hits} from the cache",
+            err=True,
+        )
     _report_errors(outcome.errors)
     if outcome.errors:
         sys.exit(EXIT_INTERNAL)

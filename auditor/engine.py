@@ -29,6 +29,7 @@ from auditor.suppression import Suppressions, matches, parse_suppressions
 if TYPE_CHECKING:
     import libcst as cst
 
+    from auditor.project.resolver import Record, Resolver
     from auditor.sdk.model import SdkModel
 
 PARSE_ERROR = "ANT000"
@@ -49,6 +50,24 @@ class FileResult:
     parsed: bool = False
     # `auditor inventory`: this file's clients and calls (see auditor.inventory).
     inventory: dict[str, Any] | None = None
+    # Project-wide analysis: this module's summary, the summaries its analysis read (file ->
+    # digest) and those computed on the way (other modules' records, for the cache).
+    summary: Record | None = None
+    deps: dict[str, str] = field(default_factory=dict)
+    computed: dict[str, Record] = field(default_factory=dict)
+    # False for the result of summarising a module another one reads: not a file checked.
+    checked: bool = True
+
+
+@dataclass(frozen=True)
+class Linking:
+    """How one module's analysis reaches the rest of the project: the resolver it asks, and
+    the key its own summary is stored under (None: it cannot be imported, or is a buffer)."""
+
+    resolver: Resolver
+    summary_key: str | None
+    shown: str
+    path: str  # absolute: how summaries name the module's file
 
 
 def trigger_pattern(settings: Settings) -> re.Pattern[bytes]:
@@ -166,10 +185,19 @@ def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilt
         analyse(result, source, could_reference_sdk, settings, notebook=notebook)
 
 
-def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: bool) -> tuple[str, bool, Notebook | None] | None:
+# With project-wide analysis, a module that never names the SDK can still call it through a
+# client another module builds (`make_client().messages.create(...)`): a generation call
+# always spells its resource.
+_RESOURCE_WORDS = re.compile(rb"messages|completions")
+
+
+def prepare(
+    result: FileResult, data: bytes, settings: Settings, use_prefilter: bool, linked: bool = False
+) -> tuple[str, bool, Notebook | None] | None:
     """The byte-level checks: binary, encoding, and the prefilter. Returns (source, whether it can
     reference the SDK, the notebook if it is one) when the file must be parsed, None when its
-    result is already final."""
+    result is already final. `linked`: the other modules of the project are known, so a file
+    that may call a client they build is parsed too (its syntax errors stay its own business)."""
     path = result.path
     kind = "a notebook" if is_notebook(path) else "Python source"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -180,7 +208,8 @@ def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: 
         return None
     trigger = trigger_pattern(settings)
     could_reference_sdk = trigger.search(data) is not None
-    if use_prefilter and not could_reference_sdk and is_notebook(path):
+    may_call = could_reference_sdk or (linked and _RESOURCE_WORDS.search(data) is not None)
+    if use_prefilter and not may_call and is_notebook(path):
         return None  # not even read as JSON: nothing in it names the SDK
     try:
         source, notebook = source_of(path, data)
@@ -193,8 +222,10 @@ def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: 
         result.findings.append(parse_error_finding(path, f"cannot decode file: {_one_line(error)}"))
         return None
     if notebook is not None:  # the bytes include outputs: what counts is the code
-        could_reference_sdk = could_reference_sdk and trigger.search(source.encode()) is not None
-    if use_prefilter and not could_reference_sdk:
+        code = source.encode()
+        could_reference_sdk = could_reference_sdk and trigger.search(code) is not None
+        may_call = could_reference_sdk or (linked and _RESOURCE_WORDS.search(code) is not None)
+    if use_prefilter and not may_call:
         return None
     size = len(data) if notebook is None else len(source.encode())  # a notebook's outputs are never parsed
     if size > MAX_SOURCE_BYTES:
@@ -206,12 +237,18 @@ def prepare(result: FileResult, data: bytes, settings: Settings, use_prefilter: 
 
 
 def analyse(
-    result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool = False, notebook: Notebook | None = None
+    result: FileResult,
+    source: str,
+    could_reference_sdk: bool,
+    settings: Settings,
+    inventory: bool = False,
+    notebook: Notebook | None = None,
+    linking: Linking | None = None,
 ) -> None:
     """Parse once, build the SDK model once, run every selected rule on it (and, for
     `auditor inventory`, read the inventory from the same model). A notebook's findings and
     inventory are then placed in their cells."""
-    _analyse(result, source, could_reference_sdk, settings, inventory)
+    _analyse(result, source, could_reference_sdk, settings, inventory, linking)
     if notebook is not None:
         result.findings = notebook.locate(result.findings)
         result.lines = flagged_lines(notebook.original, result.findings)
@@ -221,7 +258,7 @@ def analyse(
             place_in_cells(result.inventory, notebook)
 
 
-def _analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool) -> None:
+def _analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool, linking: Linking | None) -> None:
     path = result.path
     from auditor.prescreen import screen
 
@@ -239,8 +276,9 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
     result.parsed = True
     from auditor.sdk.model import SdkModel
 
+    resolver = linking.resolver if linking is not None else None
     try:
-        model = SdkModel(module, path, settings.sdk, settings.retry_decorators, settings.target_sdk_version)
+        model = SdkModel(module, path, settings.sdk, settings.retry_decorators, settings.target_sdk_version, resolver)
     except RecursionError:
         result.findings.append(parse_error_finding(path, "too deeply nested to analyse"))
         return
@@ -262,6 +300,26 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
         ignored = _ignored_by_path(path, settings)
         result.inventory = file_inventory(model, [f for f in findings if f.code not in ignored])
     result.lines = flagged_lines(source, result.findings)
+    if linking is not None:
+        _link_results(result, model, source, linking)
+
+
+def _link_results(result: FileResult, model: SdkModel, source: str, linking: Linking) -> None:
+    """The module's own summary (for the modules that import it) and what its analysis read."""
+    from auditor.project.resolver import Record
+    from auditor.project.summary import summarise
+
+    resolver = linking.resolver
+    if linking.summary_key is not None:
+        try:
+            summary = summarise(model, resolver.module, resolver.is_package, linking.shown, source)
+        except RecursionError:
+            summary = None
+        if summary is not None:
+            result.summary = Record(linking.summary_key, summary, dict(resolver.deps))
+            resolver.summaries.records[linking.path] = result.summary  # later jobs of this worker read it
+    result.deps = dict(resolver.deps)
+    result.computed = dict(resolver.summaries.computed)
 
 
 def _unused_ignores(path: str, suppressions: Suppressions, settings: Settings) -> list[Finding]:

@@ -12,9 +12,10 @@ from typing import Literal
 
 import libcst as cst
 
-from auditor.analysis.infer import ClassRef, FunctionRef, Inference, Instance
+from auditor.analysis.external import constant
+from auditor.analysis.infer import ClassRef, FunctionRef, ImportedCall, Inference, Instance, QName
 from auditor.analysis.module import ModuleFacts
-from auditor.analysis.scopes import Binding
+from auditor.analysis.scopes import Binding, ClassInfo
 from auditor.analysis.values import ABSENT, LITERAL, Known, Source, Unknown, is_number
 
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv"})
@@ -129,22 +130,50 @@ class Evaluator:
         owner = self.facts.attribute_owner(expr)
         if owner is None:
             base = self.inference.infer(expr.value)
+            if isinstance(base, (QName, ImportedCall)):
+                return self._imported_attribute(base, attr, depth)
             if not isinstance(base, (Instance, ClassRef)):
                 return Unknown(f"{self.facts.code(expr)} is not a constant of this module")
             owner = base.info
             if isinstance(base, Instance) and base.call is not None:
-                passed = [a.value for a in base.call.args if a.keyword is not None and a.keyword.value == attr]
-                if passed:
-                    return self.evaluate(passed[0], depth + 1)
-                if any(a.keyword is None for a in base.call.args):
-                    return Unknown(f"{attr} may be passed positionally to {owner.node.name.value}()")
+                passed = self._passed_to_constructor(base.call, attr, owner.node.name.value, depth)
+                if passed is not None:
+                    return passed
+        return self.class_value(owner, attr, self.facts.code(expr), depth)
+
+    def class_value(self, owner: ClassInfo, attr: str, name: str, depth: int = 0) -> Known | Unknown:
+        """An attribute of a class of this module, as a constant: a class-level value is the
+        default of a field ("may be"); one assigned only in methods is an instance's own."""
         bindings = self.facts.class_attribute(owner, attr)
-        value = self._evaluate_bindings(bindings, self.facts.code(expr), depth)
+        value = self._evaluate_bindings(bindings, name, depth)
         if not isinstance(value, Known) or bindings[0].scope.kind != "class":
             return value
         kind: Literal["field-default", "class-attribute"] = "field-default" if bindings[0].annotation is not None else "class-attribute"
         line = functools.partial(self.facts.line, bindings[0].node)
         return Known(value.value, Source(kind, attr, owner.node.name.value, line=line), False, value.node)
+
+    def _passed_to_constructor(self, call: cst.Call, attr: str, class_name: str, depth: int) -> Known | Unknown | None:
+        """What `Config(max_tokens=...)` sets a field to; None when it passes nothing for it."""
+        passed = [a.value for a in call.args if a.keyword is not None and a.keyword.value == attr]
+        if passed:
+            return self.evaluate(passed[0], depth + 1)
+        if any(a.keyword is None for a in call.args):
+            return Unknown(f"{attr} may be passed positionally to {class_name}()")
+        return None
+
+    def _imported_attribute(self, base: QName | ImportedCall, attr: str, depth: int) -> Known | Unknown:
+        """`settings.MAX_TOKENS`, `Config.MAX_TOKENS`, `config.max_tokens` for a module or
+        class of another module of the project."""
+        if isinstance(base, ImportedCall) and base.call is not None:
+            passed = self._passed_to_constructor(base.call, attr, base.qualname.rsplit(".", 1)[-1], depth)
+            if passed is not None:
+                return passed
+        qualname = f"{base.name if isinstance(base, QName) else base.qualname}.{attr}"
+        return self._imported(qualname) or Unknown(f"{qualname} is not a constant of the project")
+
+    def _imported(self, qualname: str) -> Known | None:
+        external = self.inference.external
+        return constant(external.entry(qualname)) if external is not None else None
 
     def _evaluate_bindings(self, bindings: Sequence[Binding], name: str, depth: int) -> Known | Unknown:
         """A name is a constant when it is bound exactly once, to a constant expression."""
@@ -152,6 +181,9 @@ class Evaluator:
             return Unknown("assigned more than once" if bindings else "not defined here")
         binding = bindings[0]
         if binding.kind == "import":
+            imported = self._imported(binding.qualname or "")
+            if imported is not None:
+                return imported
             origin = (binding.qualname or "").rsplit(".", 1)[0] or binding.qualname
             return Unknown(f"{name} is imported from {origin}")
         if binding.kind == "param":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from auditor.analysis.external import External
 from auditor.analysis.module import ModuleFacts
 from auditor.analysis.scopes import Binding, ClassInfo
 from auditor.analysis.tree import all_params
@@ -58,13 +59,26 @@ class Partial:
     call: cst.Call
 
 
-# QName, FunctionRef, TupleValue, ClassRef, Instance, Partial, or a value a subclass adds.
+@dataclass(frozen=True)
+class ImportedCall:
+    """What calling a function or class of another module of the project gives (`call`), or
+    what an annotation with such a class promises (`call` None). Worked out only when asked
+    about (an attribute read, a client's resource), so that merely calling a helper costs
+    nothing."""
+
+    qualname: str
+    call: cst.Call | None
+
+
+# QName, FunctionRef, TupleValue, ClassRef, Instance, Partial, ImportedCall, or a value a
+# subclass adds.
 Value = object
 
 
 class Inference:
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, external: External | None = None) -> None:
         self.facts = facts
+        self.external = external
         self._values: dict[cst.CSTNode, Value | None] = {}
         self._in_progress: set[cst.CSTNode] = set()
 
@@ -94,8 +108,11 @@ class Inference:
         return None
 
     def member(self, base: Value, attr: str) -> Value | None:
-        """`base.attr` for a value this layer does not know."""
+        """`base.attr` for a value this layer does not know (and, first, for a qualified name)."""
         return None
+
+    def in_project(self, qualname: str) -> bool:
+        return self.external is not None and self.external.in_project(qualname)
 
     def annotated(self, annotation: Value | None) -> Value | None:
         """What a name annotated with `annotation` (and not assigned) holds."""
@@ -207,6 +224,8 @@ class Inference:
             value = self.annotated(named)
             if value is not None:
                 return value
+            if isinstance(named, QName) and self.in_project(named.name):
+                return ImportedCall(named.name, None)
         return None
 
     def _infer_attribute(self, expr: cst.Attribute) -> Value | None:
@@ -220,7 +239,7 @@ class Inference:
             return FunctionRef(method) if method is not None else None
         base = self.infer(expr.value)
         if isinstance(base, QName):
-            return QName(f"{base.name}.{attr}")
+            return self.member(base, attr) or QName(f"{base.name}.{attr}")
         if isinstance(base, (Instance, ClassRef)):
             bindings = self.facts.class_attribute(base.info, attr)
             if bindings:
@@ -232,7 +251,7 @@ class Inference:
     def _infer_call(self, call: cst.Call) -> Value | None:
         func = self.infer(call.func)
         if isinstance(func, FunctionRef):
-            return self._function_result(func.node)
+            return self.function_result(func.node)
         if isinstance(func, ClassRef):
             return Instance(func.info, call)
         if isinstance(func, QName) and func.name == "typing.cast" and len(call.args) == 2:
@@ -242,7 +261,10 @@ class Inference:
             return Partial(target, call) if target is not None else None
         if isinstance(func, QName) and func.name == "builtins.getattr" and len(call.args) == 2:
             return self._getattr(call.args[0].value, call.args[1].value)
-        return self.call_result(call, func)
+        result = self.call_result(call, func)
+        if result is None and isinstance(func, QName) and self.in_project(func.name):
+            return ImportedCall(func.name, call)
+        return result
 
     def _getattr(self, obj: cst.BaseExpression, name: cst.BaseExpression) -> Value | None:
         """`getattr(client, "messages")`, or with a name that holds one of a few literals."""
@@ -272,7 +294,7 @@ class Inference:
             return sorted(set(found))
         return []
 
-    def _function_result(self, function: cst.FunctionDef) -> Value | None:
+    def function_result(self, function: cst.FunctionDef) -> Value | None:
         """What a small factory returns: the union of its `return` values."""
         if function in self._in_progress:
             return None

@@ -34,26 +34,27 @@ SourceKind = Literal[
 class Source:
     """Where a value came from. `name` is the constant, parameter, variable or code it names
     (for "unknown", the reason); `owner` the function a parameter belongs to; `inner` the
-    source an http client's timeout came from."""
+    source an http client's timeout came from; `where` the file and line in another module of
+    the project (`app/settings.py:9`) for a value defined there."""
 
     kind: SourceKind
     name: str = ""
     owner: str = ""
     inner: Source | None = None
     line: Callable[[], int] | None = field(default=None, compare=False, repr=False)
+    where: str = ""
 
     def __str__(self) -> str:
         kind, name = self.kind, self.name
         if kind == "literal":
             return "literal"
         if kind == "constant":
-            return f"constant {name} on line {self.line()}" if self.line is not None else f"constant {name}"
+            return f"constant {name}{self._place(' on line ')}"
         if kind == "parameter-default":
-            return f"default of parameter {name}" + (f" of {self.owner}()" if self.owner else "")
+            return f"default of parameter {name}" + (f" of {self.owner}()" if self.owner else "") + self._place(", ")
         if kind in ("field-default", "class-attribute"):
             what = "default of field" if kind == "field-default" else "class attribute"
-            where = f" on line {self.line()}" if self.line is not None else ""
-            return f"{what} {name} of {self.owner}{where}"
+            return f"{what} {name} of {self.owner}{self._place(' on line ')}"
         if kind == "environment-default":
             return f"default of environment variable {name}"
         if kind == "arithmetic":
@@ -63,6 +64,12 @@ class Source:
         if kind == "http-client":
             return f"http_client {self.inner}"
         return name  # sdk-constant, timeout-object: the code itself; unknown: the reason
+
+    def _place(self, before_line: str) -> str:
+        """` on line 9` in this module, `, app/settings.py:9` in another, else nothing."""
+        if self.where:
+            return f", {self.where}"
+        return f"{before_line}{self.line()}" if self.line is not None else ""
 
     @property
     def certain(self) -> bool:

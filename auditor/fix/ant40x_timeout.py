@@ -68,6 +68,8 @@ def add_timeout_fix(model: SdkModel, config: ClientConfig, fix_timeout: float) -
     a class of the project's may not take `timeout=`."""
     from auditor.sdk.inference import sdk_export
 
+    if config.external is not None:
+        return None  # built in another module: fixed there
     name = model.qualified_name(config.node.func)
     if config.parent is not None or name is None or sdk_export(name) not in CLIENT_CLASSES:
         return None

@@ -80,13 +80,23 @@ class ClientWithoutTimeout(Rule):
         for config, call in first_call.items():
             if not model.client_timeout(config).sdk_default:
                 continue
+            # A client another module builds is reported where it enters this module (the call
+            # of its factory), or at the call when it is imported ready-made.
+            node = config.node if model.facts.located(config.node) else call.node
             yield Report(
-                config.node,
-                f"{config.class_name}() has no timeout and the call on line {model.line(call.node)} sets none: each "
+                node,
+                f"{_name(config)} has no timeout and the call on line {model.line(call.node)} sets none: each "
                 f"attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default){_in_all(model.worst_case(call))}. "
                 f"{_advice(model, config, call)}",
                 add_timeout_fix(model, config, self.settings.fix_timeout),
             )
+
+
+def _name(config: ClientConfig) -> str:
+    """`Anthropic()`, or for a client built elsewhere `make_client() (Anthropic(), app/clients.py:8)`."""
+    if config.external is None:
+        return f"{config.class_name}()"
+    return f"{config.external.label} ({config.class_name}(), {config.external.where})"
 
 
 def _advice(model: SdkModel, config: ClientConfig, call: SdkCall) -> str:
@@ -102,11 +112,14 @@ def _advice(model: SdkModel, config: ClientConfig, call: SdkCall) -> str:
                 f"to take up to {format_seconds(estimate)} unstreamed), then pass timeout= to the client"
             )
         if estimate >= example:
-            example = math.ceil(estimate / 30) * 30  # the next half minute above the estimate
+            example = (math.floor(estimate / 30) + 1) * 30  # the next half minute above the estimate
+            client = f"{config.class_name}(timeout={example:.1f})" if config.external is None else f"timeout={example:.1f} where it is built ({config.external.where})"
             return (
                 f"Pass timeout= to the client above the SDK's estimate of {format_seconds(estimate)} for "
-                f"max_tokens={tokens.value:,}, e.g. {config.class_name}(timeout={example:.1f}), or stream the call"
+                f"max_tokens={tokens.value:,}, e.g. {client}, or stream the call"
             )
+    if config.external is not None:
+        return f"Pass timeout= where the client is built ({config.external.where}), e.g. timeout={example:.1f}, or to every call"
     return f"Pass timeout= to the client, e.g. {config.class_name}(timeout={example:.1f}), or to every call"
 
 

@@ -89,15 +89,30 @@ def unknown_setting(reason: str, node: cst.CSTNode | None = None) -> Setting:
     return Setting(None, Source("unknown", reason), False, node=node)
 
 
+@dataclass(frozen=True)
+class ExternalClient:
+    """A client built in another module of the project, as its summary describes it: the
+    settings it was built with, and where (`label` is how a message names it: `make_client()`,
+    `clients.default`; `where` is `app/clients.py:12`)."""
+
+    label: str
+    where: str
+    timeout: Setting
+    max_retries: Setting
+
+
 @dataclass(eq=False)
 class ClientConfig:
-    """One client construction (`Anthropic(...)`) or derivation (`client.with_options(...)`)."""
+    """One client construction (`Anthropic(...)`) or derivation (`client.with_options(...)`),
+    or, with `external`, a client another module of the project builds (`node` is then where it
+    enters this module: the call of the factory)."""
 
     node: cst.Call = field(repr=False)
     class_name: str
     is_async: bool | None
     parent: ClientSet | None  # for with_options/copy
     arguments: Arguments = field(repr=False)
+    external: ExternalClient | None = None
 
     @property
     def derived(self) -> bool:

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 import libcst as cst
 
 from auditor.analysis.evaluate import Evaluator
-from auditor.analysis.infer import Inference, QName, Value
+from auditor.analysis.external import Entry, External
+from auditor.analysis.infer import ImportedCall, Inference, QName, Value
 from auditor.analysis.module import ModuleFacts
+from auditor.analysis.values import Known, Source
 from auditor.config import SdkSettings
 from auditor.sdk import table
-from auditor.sdk.facts import ClientConfig, ClientSet, Resource
+from auditor.sdk.facts import ClientConfig, ClientSet, ExternalClient, Resource, Setting, unknown_setting
 from auditor.sdk.versions import Release, release
 
 
@@ -27,12 +29,13 @@ def sdk_export(qualname: str) -> str | None:
 
 
 class SdkInference(Inference):
-    def __init__(self, facts: ModuleFacts, sdk_settings: SdkSettings, sdk: Release | None = None) -> None:
-        super().__init__(facts)
+    def __init__(self, facts: ModuleFacts, sdk_settings: SdkSettings, sdk: Release | None = None, external: External | None = None) -> None:
+        super().__init__(facts, external)
         self.sdk_settings = sdk_settings
         self.sdk = sdk or release()
         self.evaluator = Evaluator(facts, self)
         self.configs: dict[cst.Call, ClientConfig] = {}
+        self._imported: dict[QName | ImportedCall, ClientSet | None] = {}
 
     def client_class(self, qualname: str) -> tuple[str, bool | None] | None:
         """(class name, is_async) when `qualname` names a client class of the target SDK version
@@ -62,6 +65,9 @@ class SdkInference(Inference):
         return None
 
     def member(self, base: Value, attr: str) -> Value | None:
+        if isinstance(base, (QName, ImportedCall)):
+            clients = self.imported_client(base) if attr in table.CLIENT_ENTRY_ATTRIBUTES else None
+            return Resource(clients, (attr,)) if clients is not None else None
         if isinstance(base, ClientSet):
             return Resource(base, (attr,))
         if isinstance(base, Resource):
@@ -76,6 +82,7 @@ class SdkInference(Inference):
     def union(self, values: Sequence[Value | None], strict: bool) -> Value | None:
         """Clients merge (incomplete if some path is unknown, unless `strict`); resources merge
         when their paths agree; anything else must agree exactly."""
+        values = [self._maybe_client(v) for v in values]
         clients = [v for v in values if isinstance(v, ClientSet)]
         if clients:
             merged = _merge_all(clients)
@@ -98,6 +105,63 @@ class SdkInference(Inference):
                 return Resource(merged_clients, ("messages",))
             return None
         return super().union(values, strict)
+
+    def _maybe_client(self, value: Value | None) -> Value | None:
+        """An imported client among several possible values (`client or default_client`, a
+        parameter some caller passes one to) is that client."""
+        if isinstance(value, (QName, ImportedCall)):
+            return self.imported_client(value) or value
+        return value
+
+    def imported_client(self, value: QName | ImportedCall) -> ClientSet | None:
+        """A client another module of the project builds: a module-level client it exports
+        (`clients.default`), or what its factory returns (`make_client(...)`)."""
+        if value not in self._imported:
+            self._imported[value] = self._read_imported_client(value)
+        return self._imported[value]
+
+    def _read_imported_client(self, value: QName | ImportedCall) -> ClientSet | None:
+        factory = isinstance(value, ImportedCall)
+        qualname = value.qualname if isinstance(value, ImportedCall) else value.name
+        if self.external is None or not self.in_project(qualname):
+            return None
+        entry = self.external.entry(qualname)
+        if entry is None or entry.get("kind") != ("factory" if factory else "client"):
+            return None
+        call = value.call if isinstance(value, ImportedCall) else None
+        client = ExternalClient(
+            entry["label"], entry["where"], self._imported_setting(entry["timeout"], call), self._imported_setting(entry["max_retries"], call)
+        )
+        node = call if call is not None else cst.Call(cst.Name(qualname.rsplit(".", 1)[-1]))  # a placeholder
+        arguments = self.evaluator.arguments(cst.Call(cst.Name("_")))
+        config = ClientConfig(node, entry["class"], entry["async"], None, arguments, client)
+        return ClientSet((config,), True)
+
+    def _imported_setting(self, raw: Entry, call: cst.Call | None) -> Setting:
+        """A setting as the other module's summary gives it; a factory's parameter default is
+        replaced by what this call passes for the parameter."""
+        param = raw.get("param")
+        if param and call is not None:
+            if any(arg.star for arg in call.args):
+                return unknown_setting(f"{param} may be passed through *args or **kwargs", call)
+            passed = [a.value for a in call.args if a.keyword is not None and a.keyword.value == param]
+            positional = [a.value for a in call.args if a.keyword is None]
+            index = raw.get("index")
+            if not passed and isinstance(index, int) and index < len(positional):
+                passed = [positional[index]]
+            if passed:
+                return self._passed_setting(passed[0])
+        source = Source(raw["source"]["kind"], raw["source"]["name"], raw["source"]["owner"], where=raw["where"])
+        return Setting(raw["value"], source, raw["known"], raw["certain"])
+
+    def _passed_setting(self, expr: cst.BaseExpression) -> Setting:
+        value = self.evaluator.evaluate(expr)
+        if not isinstance(value, Known) or not (value.value is None or isinstance(value.value, (int, float))):
+            return unknown_setting("passed a value that is not a constant", expr)
+        number = value.value
+        if isinstance(number, bool):
+            return unknown_setting("not a number", expr)
+        return Setting(number, value.source, True, value.certain, expr)
 
     def _client_config(self, call: cst.Call, qualname: str | None, parent: ClientSet | None) -> ClientConfig:
         config = self.configs.get(call)

@@ -16,6 +16,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from auditor.analysis.evaluate import Arguments
+from auditor.analysis.external import External
 from auditor.analysis.infer import Value
 from auditor.analysis.module import ModuleFacts
 from auditor.analysis.scopes import Binding, ClassInfo, Scope
@@ -35,10 +36,19 @@ Handler = cst.ExceptHandler | cst.ExceptStarHandler
 class SdkModel:
     """Facts about one module's use of the SDK, computed once and shared by every rule."""
 
-    def __init__(self, module: cst.Module, path: str = "<module>", sdk: SdkSettings | None = None, retry_decorators: Sequence[str] = (), sdk_version: str = CURRENT) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        path: str = "<module>",
+        sdk: SdkSettings | None = None,
+        retry_decorators: Sequence[str] = (),
+        sdk_version: str = CURRENT,
+        external: External | None = None,
+    ) -> None:
         self.facts = ModuleFacts(module, path)
         self.release = release(sdk_version)  # the facts of the SDK version the project targets
-        self.inference = SdkInference(self.facts, sdk or SdkSettings(), self.release)
+        self.inference = SdkInference(self.facts, sdk or SdkSettings(), self.release, external)
+        self.external = external
         self.evaluator = self.inference.evaluator
         self.retry_decorators = tuple(retry_decorators)
         self.generation = Calls(self)

@@ -305,7 +305,16 @@ def _retry_library(model: SdkModel, func: cst.BaseExpression) -> str | None:
     target = model.infer(func)
     if isinstance(target, FunctionRef) and _is_local_retry_decorator(model, target.node):
         return "local"
+    if name is not None and model.external is not None and model.inference.in_project(name):
+        entry = model.external.entry(name)
+        if entry is not None and entry.get("kind") == "retry-decorator":
+            return "project"
     return None
+
+
+def is_retry_decorator(model: SdkModel, function: cst.FunctionDef) -> bool:
+    """Is this function of the module a retry decorator (what its summary exports)?"""
+    return _is_local_retry_decorator(model, function)
 
 
 def _is_local_retry_decorator(model: SdkModel, decorator: cst.FunctionDef) -> bool:

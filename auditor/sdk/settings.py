@@ -62,6 +62,8 @@ class SettingsInForce:
 
     def client_timeout(self, config: ClientConfig) -> Setting:
         """The timeout a client was built with, falling back as the SDK does."""
+        if config.external is not None:
+            return config.external.timeout
         given = config.arguments.given("timeout")
         if given:
             return self._single_setting(config.arguments, "timeout", self.timeout_of)
@@ -93,6 +95,8 @@ class SettingsInForce:
         return Setting(table.DEFAULT_TIMEOUT_SECONDS, SDK_DEFAULT)
 
     def client_max_retries(self, config: ClientConfig) -> Setting:
+        if config.external is not None:
+            return config.external.max_retries
         given = config.arguments.given("max_retries")
         if given:
             return self._single_setting(config.arguments, "max_retries", self._retries_of)
@@ -145,6 +149,8 @@ class SettingsInForce:
 
         `client.with_options(max_retries=0)` sets max_retries but not timeout: a call through it
         still waits with the timeout of the `Anthropic(...)` it derives from."""
+        if config.external is not None:
+            return [config]
         if config.arguments.given(keyword) is not False:
             return []
         if config.parent is None:
@@ -164,4 +170,6 @@ class SettingsInForce:
         """Was `keyword` given to this construction (directly or through `**kwargs` a helper
         builds), rather than inherited from the client it derives from? An inherited None is
         reported once, where it was written."""
+        if config.external is not None:
+            return False  # reported in the module that wrote it
         return config.parent is None or config.arguments.given(keyword) is True

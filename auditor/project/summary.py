@@ -1,0 +1,219 @@
+"""A module's summary: what other modules of the project can use of it, as plain JSON.
+
+Computed from the same SDK model the rules read, in the worker that parsed the module, and
+cached with its findings. It holds only what crosses a module boundary in real code:
+
+- constants (`MAX_TOKENS = 8192`, `MODEL = "claude-..."`, `TIMEOUT = None`), with where they
+  were defined and whether a user can override them (environment defaults);
+- classes, with the class-level values of their fields (`Config.max_tokens`: "may be");
+- clients built at module level (`client = Anthropic(timeout=None)`) and factories that return
+  one (`def make_client(): return Anthropic()`), with the settings they are built with;
+- retry decorators the module defines;
+- names it imports, so that `from app.clients import make_client` in `app/__init__.py` is a
+  re-export, and its `from x import *`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import libcst as cst
+
+from auditor.analysis.scopes import Binding, ClassInfo
+from auditor.analysis.tree import dotted
+from auditor.analysis.values import Known, Source, is_number
+from auditor.sdk.facts import ClientConfig, ClientSet, Setting
+from auditor.sdk.model import SdkModel
+from auditor.project.layout import absolute_name
+from auditor.project.shape import Summary
+from auditor.sdk.retries import is_retry_decorator
+
+MAX_TEXT = 200  # longer strings are not worth carrying (and are not model names)
+
+
+
+def summarise(model: SdkModel, module: str | None, is_package: bool, shown: str, source: str) -> Summary:
+    """The summary of one module (`shown`: its path relative to the project root)."""
+    return _Summariser(model, module, is_package, shown, source).summary()
+
+
+class _Summariser:
+    def __init__(self, model: SdkModel, module: str | None, is_package: bool, shown: str, source: str) -> None:
+        self.model = model
+        self.module = module
+        self.is_package = is_package
+        self.shown = shown
+        self.source = source
+
+    def summary(self) -> Summary:
+        exports: dict[str, Any] = {}
+        for name, bindings in self.model.module_scope.bindings.items():
+            if len(bindings) == 1:
+                exports.update(self._exports(name, bindings[0]))
+        stars = [self._absolute_module(node) for node in self.model.module.body if _is_star_import(node)]
+        return {"exports": exports, "stars": [star for star in stars if star]}
+
+    def _exports(self, name: str, binding: Binding) -> Iterator[tuple[str, Any]]:
+        if binding.kind == "import" and binding.qualname:
+            target = absolute_name(binding.qualname, self.module, self.is_package)
+            if target:
+                yield name, {"kind": "alias", "target": target}
+        elif binding.kind == "assign" and binding.value is not None:
+            entry = self._constant(name, binding.value, self.lines.get(("", name)))
+            if entry is None:
+                entry = self._client(name, binding.value)
+            if entry is not None:
+                yield name, entry
+        elif binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+            entry = self._function(name, binding.node)
+            if entry is not None:
+                yield name, entry
+        elif binding.kind == "class" and isinstance(binding.node, cst.ClassDef) and binding.node in self.model.classes:
+            yield name, {"kind": "class"}
+            yield from self._fields(name, self.model.classes[binding.node])
+
+    def _constant(self, name: str, value: cst.BaseExpression, line: int | None, owner: str = "") -> dict[str, Any] | None:
+        known = self.model.evaluate(value)
+        if not isinstance(known, Known) or not _exportable(known.value):
+            return None
+        return self.constant_entry(known, name, line, owner)
+
+    def constant_entry(self, known: Known, name: str, line: int | None, owner: str = "") -> dict[str, Any]:
+        source = known.source
+        if source.kind == "literal":
+            source = Source("constant", name)
+        where = source.where or self._where(line)
+        return {
+            "kind": "constant",
+            "value": known.value,
+            "certain": known.certain,
+            "where": where,
+            "source": {"kind": source.kind, "name": source.name, "owner": source.owner or owner},
+        }
+
+    def _fields(self, class_name: str, info: ClassInfo) -> Iterator[tuple[str, Any]]:
+        for attr, bindings in info.attributes.items():
+            if not bindings or bindings[0].scope.kind != "class":
+                continue
+            known = self.model.evaluator.class_value(info, attr, f"{class_name}.{attr}")
+            if isinstance(known, Known) and _exportable(known.value):
+                yield f"{class_name}.{attr}", self.constant_entry(known, attr, self.lines.get((class_name, attr)), class_name)
+
+    def _client(self, name: str, value: cst.BaseExpression) -> dict[str, Any] | None:
+        clients = self.model.client(value)
+        if clients is None or not clients.complete or not clients.configs:
+            return None
+        return self._client_entry("client", name, clients, None, self.lines.get(("", name)))
+
+    def _function(self, name: str, function: cst.FunctionDef) -> dict[str, Any] | None:
+        result = self.model.inference.function_result(function)
+        if isinstance(result, ClientSet) and result.complete and result.configs:
+            return self._client_entry("factory", f"{name}()", result, function, self.lines.get(("def", name)))
+        if is_retry_decorator(self.model, function):
+            return {"kind": "retry-decorator", "where": self._where(self.lines.get(("def", name)))}
+        return None
+
+    def _client_entry(self, kind: str, label: str, clients: ClientSet, factory: cst.FunctionDef | None, line: int | None) -> dict[str, Any]:
+        classes = {config.class_name for config in clients.configs}
+        asyncs = {config.is_async for config in clients.configs}
+        settings = self.model.settings
+        entry: dict[str, Any] = {
+            "kind": kind,
+            "label": label,
+            "class": classes.pop() if len(classes) == 1 else "client",
+            "async": asyncs.pop() if len(asyncs) == 1 else None,
+            "where": self._where(line),
+        }
+        for keyword, read in (("timeout", settings.client_timeout), ("max_retries", settings.client_max_retries)):
+            setting = settings.clients_setting(clients, read)
+            entry[keyword] = self._setting(setting, self._parameter(clients.configs, keyword, factory))
+        return entry
+
+    def _setting(self, setting: Setting, parameter: tuple[str, int | None] | None) -> dict[str, Any]:
+        source = setting.source
+        value = setting.value if setting.known and (setting.value is None or is_number(setting.value)) else None
+        raw: dict[str, Any] = {
+            "known": setting.known and (setting.value is None or is_number(setting.value)),
+            "value": value,
+            "certain": setting.certain,
+            "where": source.where or (self._where(None) if source.kind not in ("sdk-default", "unknown") else ""),
+            "source": {"kind": source.kind, "name": source.name, "owner": source.owner},
+        }
+        if parameter is not None:
+            raw["param"], raw["index"] = parameter
+        return raw
+
+    def _parameter(self, configs: tuple[ClientConfig, ...], keyword: str, factory: cst.FunctionDef | None) -> tuple[str, int | None] | None:
+        """The factory's parameter the client's `keyword` is passed from (`timeout=timeout`),
+        with its position, so that a caller's own value can replace the default."""
+        if factory is None or len(configs) != 1 or configs[0].external is not None:
+            return None
+        expressions = configs[0].arguments.expressions(keyword)
+        if len(expressions) != 1 or not isinstance(expressions[0], cst.Name):
+            return None
+        name = expressions[0].value
+        bindings = self.model.lookup(name, self.model.scope_of(expressions[0]))
+        if len(bindings) != 1 or bindings[0].kind != "param" or self.model.enclosing_function(bindings[0].node) is not factory:
+            return None
+        params = list(factory.params.posonly_params) + list(factory.params.params)
+        index = next((i for i, p in enumerate(params) if p.name.value == name), None)
+        return name, index
+
+    def _absolute_module(self, node: cst.BaseStatement | cst.BaseSmallStatement) -> str | None:
+        assert isinstance(node, cst.SimpleStatementLine) and isinstance(node.body[0], cst.ImportFrom)
+        statement = node.body[0]
+        relative = "." * len(statement.relative) + (dotted(statement.module) if statement.module else "")
+        return absolute_name(relative, self.module, self.is_package)
+
+    def _where(self, line: int | None) -> str:
+        return f"{self.shown}:{line}" if line is not None else self.shown
+
+    @cached_property
+    def lines(self) -> dict[tuple[str, str], int]:
+        """Lines of module-level assignments (`("", name)`), functions (`("def", name)`) and
+        class-level assignments (`(class, name)`), read from the text: a position pass over the
+        whole tree would cost twice the parse, for a line number in a message."""
+        found: dict[tuple[str, str], int] = {}
+        line, offset, current_class = 1, 0, ""
+        for match in _DEFINITION.finditer(self.source):
+            line += self.source.count("\n", offset, match.start())
+            offset = match.start()
+            indent, keyword = match.group("indent"), match.group("keyword")
+            name = match.group("name") or match.group("assigned")
+            if keyword == "class" and not indent:
+                current_class = name
+            elif keyword in ("def", "async def") and not indent:
+                found.setdefault(("def", name), line)
+                current_class = ""
+            elif not keyword and not indent:
+                found.setdefault(("", name), line)
+                current_class = ""
+            elif not keyword and current_class:
+                found.setdefault((current_class, name), line)
+        return found
+
+
+_DEFINITION = re.compile(
+    r"^(?P<indent>[ \t]*)(?:(?P<keyword>class|def|async def)[ \t]+(?P<name>\w+)|(?P<assigned>\w+)[ \t]*(?::[^=\n]*)?=(?!=))",
+    re.MULTILINE,
+)
+
+
+def _is_star_import(node: cst.CSTNode) -> bool:
+    return (
+        isinstance(node, cst.SimpleStatementLine)
+        and len(node.body) == 1
+        and isinstance(node.body[0], cst.ImportFrom)
+        and isinstance(node.body[0].names, cst.ImportStar)
+    )
+
+
+def _exportable(value: object) -> bool:
+    if value is None or isinstance(value, bool):
+        return True
+    if is_number(value):
+        return value == value and abs(value) != float("inf")  # JSON has no NaN or infinity
+    return isinstance(value, str) and len(value) <= MAX_TEXT

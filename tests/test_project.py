@@ -1,0 +1,465 @@
+"""Project-wide analysis: facts that cross a module (issue 18), through the installed command.
+
+Each test builds a small project in tmp_path, one shape of real code per test, the positive
+next to its negative, and checks the exact findings (code, path, line, column) and the words
+that name where a value came from. Then the run-level promises: a run over some files reaches
+the verdict of a run over the whole project, a warm run parses nothing, and an edit re-parses
+only what it must.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import auditor
+
+Found = tuple[str, str, int, int]
+
+
+def project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def check(root: Path, *args: str) -> tuple[list[Found], dict[Found, str]]:
+    """(code, path, line, column) of every finding, and each one's message."""
+    code, out, err = auditor(root, "check", *args, "--output-format", "json")
+    assert code in (0, 1), err
+    items = json.loads(out)
+    found = [(f["code"], f["path"], f["start"]["line"], f["start"]["column"]) for f in items]
+    return found, dict(zip(found, (f["message"] for f in items)))
+
+
+CONFIG = {"pyproject.toml": "[tool.auditor]\n"}
+
+FACTORY = {
+    **CONFIG,
+    "app/__init__.py": "",
+    "app/clients.py": """
+        import anthropic
+
+
+        def make_client():
+            return anthropic.Anthropic()
+
+
+        def make_patient_client():
+            return anthropic.Anthropic(timeout=30.0)
+
+
+        def make_tunable_client(timeout=None):
+            if timeout is not None:
+                return anthropic.Anthropic(timeout=timeout)
+            return anthropic.Anthropic(timeout=45.0)
+    """,
+    "app/main.py": """
+        from app.clients import make_client, make_patient_client
+
+
+        def ask(question):
+            client = make_client()
+            return client.messages.create(model="m", max_tokens=512, messages=[question])
+
+
+        def ask_patiently(question):
+            return make_patient_client().messages.create(model="m", max_tokens=512, messages=[question])
+
+
+        def ask_with_own_timeout(question):
+            return make_client().messages.create(model="m", max_tokens=512, messages=[question], timeout=20)
+    """,
+}
+
+
+def test_a_factory_in_another_module_and_the_calls_here(tmp_path: Path) -> None:
+    found, messages = check(project(tmp_path, FACTORY))
+    assert found == [("ANT401", "app/main.py", 5, 14)]
+    assert messages[found[0]].startswith(
+        "make_client() (Anthropic(), app/clients.py:4) has no timeout and the call on line 6 sets none: each attempt can wait 600 s"
+    )
+
+
+def test_a_run_over_one_file_reaches_the_verdict_of_the_whole_project(tmp_path: Path) -> None:
+    """What pre-commit does: it names only the staged files."""
+    project(tmp_path, FACTORY)
+    assert check(tmp_path, "app/main.py")[0] == [("ANT401", "app/main.py", 5, 14)]
+
+
+def test_a_module_level_client_imported_from_another_module(tmp_path: Path) -> None:
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/clients.py": """
+                    import anthropic
+
+                    patient = anthropic.Anthropic(max_retries=5)
+                    bounded = anthropic.Anthropic(timeout=20.0, max_retries=5)
+                """,
+                "app/main.py": """
+                    from . import clients
+                    from .clients import bounded
+
+
+                    def one(q):
+                        return clients.patient.messages.create(model="m", max_tokens=512, messages=[q])
+
+
+                    def two(q):
+                        return bounded.messages.create(model="m", max_tokens=512, messages=[q])
+                """,
+            },
+        )
+    )
+    assert found == [("ANT401", "app/main.py", 6, 12)]
+    assert "600 s x 6 attempts + 15.5 s of backoff = 3,615.5 s" in messages[found[0]]
+    assert messages[found[0]].startswith("patient (Anthropic(), app/clients.py:3) has no timeout")
+
+
+def test_a_factory_parameter_passed_by_the_caller_replaces_its_default(tmp_path: Path) -> None:
+    """`make_client(max_retries=10)`: the caller's value, not the factory's default, is what
+    a retry loop around the call multiplies."""
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/clients.py": """
+                    import anthropic
+
+
+                    def make_client(max_retries=2, timeout=60.0):
+                        return anthropic.Anthropic(max_retries=max_retries, timeout=timeout)
+                """,
+                "app/main.py": """
+                    import time
+
+                    import anthropic
+
+                    from .clients import make_client
+
+
+                    def by_keyword(q):
+                        for _ in range(3):
+                            try:
+                                return make_client(max_retries=10).messages.create(model="m", max_tokens=512, messages=[q])
+                            except anthropic.RateLimitError:
+                                time.sleep(1)
+
+
+                    def by_position(q):
+                        for _ in range(3):
+                            try:
+                                return make_client(0).messages.create(model="m", max_tokens=512, messages=[q])
+                            except anthropic.RateLimitError:
+                                time.sleep(1)
+
+
+                    def by_default(q):
+                        for _ in range(3):
+                            try:
+                                return make_client().messages.create(model="m", max_tokens=512, messages=[q])
+                            except anthropic.RateLimitError:
+                                time.sleep(1)
+                """,
+            },
+        ),
+        "--select",
+        "ANT301",
+    )
+    # max_retries=0 passed by position: the loop is the only retry, nothing is multiplied.
+    assert found == [("ANT301", "app/main.py", 9, 5), ("ANT301", "app/main.py", 25, 5)]
+    assert "3 attempts x 11 SDK attempts (max_retries=10) = up to 33 requests" in messages[found[0]]
+    assert "3 attempts x 3 SDK attempts (max_retries=2) = up to 9 requests" in messages[found[1]]
+
+
+def test_a_project_retry_decorator_in_a_utils_module(tmp_path: Path) -> None:
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/utils.py": """
+                    import functools
+                    import time
+
+
+                    def retry(func):
+                        @functools.wraps(func)
+                        def wrapper(*args, **kwargs):
+                            while True:
+                                try:
+                                    return func(*args, **kwargs)
+                                except Exception:
+                                    time.sleep(1)
+                        return wrapper
+
+
+                    def logged(func):
+                        @functools.wraps(func)
+                        def wrapper(*args, **kwargs):
+                            print("calling", func.__name__)
+                            return func(*args, **kwargs)
+                        return wrapper
+                """,
+                "app/main.py": """
+                    import anthropic
+
+                    from app.utils import logged, retry
+
+                    client = anthropic.Anthropic(timeout=30.0)
+
+
+                    @retry
+                    def ask(q):
+                        return client.messages.create(model="m", max_tokens=512, messages=[q])
+
+
+                    @logged
+                    def ask_once(q):
+                        return client.messages.create(model="m", max_tokens=512, messages=[q])
+                """,
+            },
+        )
+    )
+    assert found == [("ANT302", "app/main.py", 8, 2)]
+    assert messages[found[0]].startswith("This retry decorator re-sends the SDK call on line 10 on top of the SDK's own retries")
+
+
+SETTINGS = {
+    **CONFIG,
+    "app/settings.py": """
+        import os
+
+        MAX_TOKENS = 8192
+        SHORT = 1024
+        TIMEOUT = None
+
+
+        class Config:
+            max_tokens: int = 16000
+            short: int = 512
+    """,
+}
+
+
+def test_constants_and_config_classes_from_a_settings_module(tmp_path: Path) -> None:
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **SETTINGS,
+                "app/main.py": """
+                    import anthropic
+
+                    from app import settings
+                    from app.settings import MAX_TOKENS, SHORT, Config
+
+                    client = anthropic.Anthropic(timeout=900.0)
+
+
+                    def long_one(q):
+                        return client.messages.create(model="m", max_tokens=MAX_TOKENS, messages=[q])
+
+
+                    def short_one(q):
+                        return client.messages.create(model="m", max_tokens=SHORT, messages=[q])
+
+
+                    def from_the_class(q):
+                        return client.messages.create(model="m", max_tokens=Config.max_tokens, messages=[q])
+
+
+                    def from_an_instance(q, config: Config):
+                        return client.messages.create(model="m", max_tokens=config.max_tokens, messages=[q])
+
+
+                    def overridden(q):
+                        config = Config(max_tokens=256)
+                        return client.messages.create(model="m", max_tokens=config.max_tokens, messages=[q])
+
+
+                    def through_the_module(q):
+                        return client.messages.create(model="m", max_tokens=settings.MAX_TOKENS, messages=[q])
+                """,
+            },
+        ),
+        "--select",
+        "ANT101",
+    )
+    assert found == [
+        ("ANT101", "app/main.py", 10, 12),
+        ("ANT101", "app/main.py", 18, 12),
+        ("ANT101", "app/main.py", 22, 12),
+        ("ANT101", "app/main.py", 31, 12),
+    ]
+    assert messages[found[0]].startswith("max_tokens=8,192 (constant MAX_TOKENS, app/settings.py:3) without streaming")
+    assert messages[found[1]].startswith("max_tokens may be 16,000 (default of field max_tokens of Config, app/settings.py:9) without streaming")
+    assert messages[found[2]].startswith("max_tokens may be 16,000 (default of field max_tokens of Config, app/settings.py:9) without streaming")
+
+
+def test_a_timeout_constant_of_none_from_another_module_reaches_the_client(tmp_path: Path) -> None:
+    """ANT402 is reported where None is written into a client: here, the constructor."""
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **SETTINGS,
+                "app/main.py": """
+                    import anthropic
+
+                    from .settings import TIMEOUT
+
+                    client = anthropic.Anthropic(timeout=TIMEOUT)
+                """,
+            },
+        ),
+        "--select",
+        "ANT402",
+    )
+    assert found == [("ANT402", "app/main.py", 5, 38)]
+    assert "(constant TIMEOUT, app/settings.py:5)" in messages[found[0]]
+
+
+@pytest.mark.parametrize(
+    ("layout", "module"),
+    [
+        ({"pyproject.toml": "[tool.auditor]\n", "src/app/__init__.py": "", "src/app/settings.py": "MAX = 8192\n"}, "src/app/main.py"),
+        # A monorepo: each package has its own pyproject.toml and src/ layout.
+        (
+            {
+                "pyproject.toml": "[tool.auditor]\n",
+                "packages/core/pyproject.toml": "[project]\nname = 'core'\n",
+                "packages/core/src/core/settings.py": "MAX = 8192\n",
+            },
+            "packages/api/src/api/main.py",
+        ),
+        # A namespace package: no __init__.py anywhere.
+        ({"pyproject.toml": "[tool.auditor]\n", "ns/settings.py": "MAX = 8192\n"}, "ns/main.py"),
+    ],
+)
+def test_absolute_imports_resolve_as_python_finds_them(tmp_path: Path, layout: dict[str, str], module: str) -> None:
+    package = {"src/app/main.py": "app", "packages/api/src/api/main.py": "core", "ns/main.py": "ns"}[module]
+    files = {
+        **layout,
+        module: f"""
+            import anthropic
+            from {package}.settings import MAX
+
+            client = anthropic.Anthropic(timeout=900.0)
+            client.messages.create(model="m", max_tokens=MAX, messages=[])
+        """,
+    }
+    if module.startswith("packages/api"):
+        files["packages/api/pyproject.toml"] = "[project]\nname = 'api'\n"
+    found, _ = check(project(tmp_path, files), "--select", "ANT101")
+    assert found == [("ANT101", module, 5, 1)]
+
+
+def test_re_exports_star_imports_and_aliases(tmp_path: Path) -> None:
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/__init__.py": "from .clients import make_client as build\nfrom .config import *\n",
+                "app/config.py": "from .defaults import *\n",
+                "app/defaults.py": "LONG = 12000\n",
+                "app/clients.py": "import anthropic\n\ndef make_client():\n    return anthropic.Anthropic(timeout=900.0)\n",
+                "app/main.py": """
+                    from app import LONG, build as connect
+
+                    connect().messages.create(model="m", max_tokens=LONG, messages=[])
+                """,
+            },
+        ),
+        "--select",
+        "ANT101",
+    )
+    assert found == [("ANT101", "app/main.py", 3, 1)]
+    assert messages[found[0]].startswith("max_tokens=12,000 (constant LONG, app/defaults.py:1)")
+
+
+def test_what_cannot_be_proved_stays_silent(tmp_path: Path) -> None:
+    """Assigned twice, computed at run time, a cycle, a name the module does not define, a
+    module outside the project: nothing is claimed."""
+    found, _ = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/a.py": """
+                    import os
+                    from .b import B_LIMIT
+
+                    TWICE = 1024
+                    TWICE = 8192
+                    RUNTIME = int(os.cpu_count() or 1) * 8192
+                    A_LIMIT = B_LIMIT
+                """,
+                "app/b.py": "from .a import A_LIMIT\nB_LIMIT = A_LIMIT\n",
+                "app/main.py": """
+                    import anthropic
+                    from somewhere_else import FOREIGN
+                    from .a import TWICE, RUNTIME, A_LIMIT, MISSING
+
+                    client = anthropic.Anthropic(timeout=900.0)
+                    for value in (TWICE, RUNTIME, A_LIMIT, MISSING, FOREIGN):
+                        client.messages.create(model="m", max_tokens=value, messages=[])
+                    client.messages.create(model="m", max_tokens=TWICE, messages=[])
+                    client.messages.create(model="m", max_tokens=RUNTIME, messages=[])
+                    client.messages.create(model="m", max_tokens=A_LIMIT, messages=[])
+                    client.messages.create(model="m", max_tokens=MISSING, messages=[])
+                    client.messages.create(model="m", max_tokens=FOREIGN, messages=[])
+                """,
+            },
+        ),
+        "--select",
+        "ANT1",
+    )
+    assert found == []
+
+
+def test_a_warm_run_parses_nothing_and_an_edit_reparses_only_what_it_must(tmp_path: Path) -> None:
+    main = textwrap.dedent(FACTORY["app/main.py"]) + "\nfrom .settings import MAX_TOKENS\n"
+    project(tmp_path, {**FACTORY, **SETTINGS, "app/main.py": main})
+    cache = ["--cache-dir", str(tmp_path / ".auditor_cache")]
+
+    def run(*paths: str) -> tuple[list[Found], str]:
+        code, out, err = auditor(tmp_path, "check", *paths, *cache, "--verbose", "--output-format", "json")
+        assert code in (0, 1), err
+        return [(f["code"], f["path"], f["start"]["line"], f["start"]["column"]) for f in json.loads(out)], err.strip()
+
+    cold, stats = run(".")
+    assert cold == [("ANT401", "app/main.py", 5, 14)]
+    assert stats == "auditor: 4 files checked: 2 parsed, 0 other modules summarised, 0 from the cache"
+    assert run(".") == (cold, "auditor: 4 files checked: 0 parsed, 0 other modules summarised, 2 from the cache")
+    # A comment in a module another one reads: that module alone is parsed again.
+    with (tmp_path / "app/clients.py").open("a") as stream:
+        stream.write("# a comment\n")
+    assert run("app/main.py") == ([("ANT401", "app/main.py", 5, 14)], "auditor: 1 file checked: 0 parsed, 1 other modules summarised, 1 from the cache")
+    # An edit that changes what it exports: the module that reads it is judged again.
+    text = (tmp_path / "app/clients.py").read_text().replace("return anthropic.Anthropic()\n", "return anthropic.Anthropic(timeout=20.0)\n", 1)
+    (tmp_path / "app/clients.py").write_text(text)
+    assert run("app/main.py") == ([], "auditor: 1 file checked: 1 parsed, 1 other modules summarised, 0 from the cache")
+
+
+def test_a_corrupt_summary_in_the_cache_is_dropped(tmp_path: Path) -> None:
+    project(tmp_path, FACTORY)
+    cache = tmp_path / ".auditor_cache"
+    assert auditor(tmp_path, "check", ".", "--cache-dir", str(cache), "-q")[0] == 1
+    document = json.loads((cache / "results.json").read_text())
+    entry = document["entries"][str(tmp_path / "app/clients.py")]
+    entry["summary"]["exports"]["make_client"]["timeout"]["value"] = "not a number"
+    (cache / "results.json").write_text(json.dumps(document))
+    code, out, err = auditor(tmp_path, "check", ".", "--cache-dir", str(cache), "--output-format", "concise", "-q")
+    assert (code, err) == (1, f"auditor: warning: ignoring corrupt cache {cache / 'results.json'}: a module summary is out of shape\n")
+    assert out.startswith("app/main.py:5:14: ANT401 ")
