@@ -109,7 +109,8 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
             deps = cache.deps(candidate.path) if cache is not None else {}
             text = notebook.original if notebook else source
             if linker is None or linker.valid(settings, deps):
-                cache.hits += 1 if cache is not None else 0
+                if cache is not None:
+                    cache.hits += 1
                 result.findings, result.inventory = findings, inventory
                 result.lines = flagged_lines(text, result.findings)
                 results[index] = finish(result, settings)
@@ -132,7 +133,8 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
         again = []
         for job, findings, inventory, deps, text in pending:
             if linker.valid(job.settings, deps):
-                cache.hits += 1 if cache is not None else 0
+                if cache is not None:
+                    cache.hits += 1
                 result = FileResult(job.shown, findings, inventory=inventory)
                 result.lines = flagged_lines(text, findings)
                 results[job.index] = finish(result, job.settings)
