@@ -87,12 +87,23 @@ def _client_row(model: SdkModel, config: ClientConfig) -> dict[str, Any]:
     }
 
 
+def _call_client(model: SdkModel, config: ClientConfig) -> dict[str, Any]:
+    """The client a call goes through: its line here, or its file and line in the module of
+    the project that builds it."""
+    if config.external is None:
+        return {"line": model.line(config.node), "class": config.class_name}
+    path, _, line = config.external.where.rpartition(":")
+    if not line.isdigit():
+        path, line = config.external.where, "1"
+    return {"line": int(line), "class": config.class_name, "path": path}
+
+
 def _call_row(model: SdkModel, call: SdkCall) -> dict[str, Any]:
     span = _span(model, call.node)
     timeout, max_retries = model.settings_in_force(call)
     worst = model.worst_case(call)
     retries = model.retries_around(call)
-    clients = [{"line": model.line(c.node), "class": c.class_name} for c in call.clients.configs]
+    clients = [_call_client(model, c) for c in call.clients.configs]
     return {
         "path": model.path,
         "line": span[0],
@@ -326,7 +337,7 @@ CALL_ROW = Record(
     {
         **_ROW,
         "operation": (str,),
-        "clients": [Record({"line": (int,), "class": (str,)}, _IN_CELL)],
+        "clients": [Record({"line": (int,), "class": (str,)}, {**_IN_CELL, "path": (str,)})],
         "clients_complete": (bool,),
         "model": _FACT,
         "streamed": (bool, type(None)),

@@ -53,7 +53,9 @@ def where(row: dict[str, Any]) -> str:
 
 
 def at_line(item: dict[str, Any]) -> str:
-    """`line 18`, or `cell 3, line 2` in a notebook."""
+    """`line 18`, `cell 3, line 2` in a notebook, `app/clients.py:12` in another module."""
+    if item.get("path") is not None:
+        return f"{item['path']}:{item['line']}"
     cell = f"cell {item['cell']}, " if item.get("cell") is not None else ""
     return f"{cell}line {item['line']}"
 

@@ -463,3 +463,109 @@ def test_a_corrupt_summary_in_the_cache_is_dropped(tmp_path: Path) -> None:
     code, out, err = auditor(tmp_path, "check", ".", "--cache-dir", str(cache), "--output-format", "concise", "-q")
     assert (code, err) == (1, f"auditor: warning: ignoring corrupt cache {cache / 'results.json'}: a module summary is out of shape\n")
     assert out.startswith("app/main.py:5:14: ANT401 ")
+
+
+def test_a_retry_loop_around_a_helper_of_another_module_that_calls_the_sdk(tmp_path: Path) -> None:
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/helpers.py": """
+                    import anthropic
+
+                    client = anthropic.Anthropic(timeout=30.0)
+
+
+                    def ask(question):
+                        return client.messages.create(model="m", max_tokens=512, messages=[question])
+
+
+                    def shout(text):
+                        return text.upper()
+                """,
+                "app/main.py": """
+                    import time
+
+                    import anthropic
+
+                    from .helpers import ask, shout
+
+
+                    def answer(q):
+                        for _ in range(5):
+                            try:
+                                return ask(q)
+                            except anthropic.RateLimitError:
+                                time.sleep(2)
+
+
+                    def loud(q):
+                        for _ in range(5):
+                            try:
+                                return shout(q)
+                            except anthropic.RateLimitError:
+                                time.sleep(2)
+                """,
+            },
+        ),
+        "--select",
+        "ANT3",
+    )
+    assert found == [("ANT301", "app/main.py", 9, 5)]
+    assert messages[found[0]].startswith("This loop re-sends the SDK call on line 11 (through ask() in app/helpers.py:6) on top of the SDK's own retries")
+
+
+def test_a_client_passed_to_a_helper_of_another_module(tmp_path: Path) -> None:
+    """The helper calls through its parameter; the caller's client is what waits."""
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/helpers.py": """
+                    def ask_with(client, question, *, model="m"):
+                        return client.messages.create(model=model, max_tokens=512, messages=[question])
+
+
+                    def ask_patiently(client, question):
+                        return client.messages.create(model="m", max_tokens=512, messages=[question], timeout=20)
+                """,
+                "app/main.py": """
+                    import anthropic
+
+                    from .helpers import ask_patiently, ask_with
+
+                    plain = anthropic.Anthropic()
+                    other = anthropic.Anthropic()
+                    timed = anthropic.Anthropic(timeout=30.0)
+
+
+                    def run(q):
+                        ask_with(plain, q)
+                        ask_patiently(other, q)
+                        ask_with(client=timed, question=q)
+                """,
+            },
+        ),
+        "--select",
+        "ANT401",
+    )
+    assert found == [("ANT401", "app/main.py", 5, 9)]
+    assert messages[found[0]].startswith(
+        "Anthropic() has no timeout and the call through ask_with() on line 11 (app/helpers.py:1) sets none: each attempt can wait 600 s"
+    )
+
+
+def test_the_inventory_shows_the_calls_it_resolves_through_other_modules(tmp_path: Path) -> None:
+    project(tmp_path, FACTORY)
+    code, out, err = auditor(tmp_path, "inventory", ".", "--no-cache", "--output-format", "json")
+    assert code == 0, err
+    calls = json.loads(out)["calls"]
+    assert [(c["path"], c["line"], c["clients"], c["timeout"]["value"], c["findings"]) for c in calls] == [
+        ("app/main.py", 6, [{"line": 4, "class": "Anthropic", "path": "app/clients.py"}], 600.0, []),
+        ("app/main.py", 10, [{"line": 8, "class": "Anthropic", "path": "app/clients.py"}], 30.0, []),
+        ("app/main.py", 14, [{"line": 4, "class": "Anthropic", "path": "app/clients.py"}], 20, []),
+    ]
+    text = auditor(tmp_path, "inventory", ".", "--no-cache")[1]
+    assert "    client       Anthropic() at app/clients.py:4\n" in text

@@ -34,6 +34,13 @@ def _valid_entry(entry: Any) -> bool:
         return entry.keys() == {"kind"}
     if kind == "retry-decorator":
         return entry.keys() == {"kind", "where"} and type(entry["where"]) is str
+    if kind == "sdk-helper":
+        return (
+            entry.keys() == {"kind", "where", "clients"}
+            and type(entry["where"]) is str
+            and type(entry["clients"]) is dict
+            and all(type(name) is str and _valid_client_parameter(value) for name, value in entry["clients"].items())
+        )
     if kind == "constant":
         return (
             entry.keys() == {"kind", "value", "certain", "where", "source"}
@@ -51,6 +58,15 @@ def _valid_entry(entry: Any) -> bool:
             and _valid_setting(entry["max_retries"])
         )
     return False
+
+
+def _valid_client_parameter(value: Any) -> bool:
+    return (
+        type(value) is dict
+        and value.keys() == {"index", "untimed"}
+        and (value["index"] is None or type(value["index"]) is int)
+        and type(value["untimed"]) is bool
+    )
 
 
 def _valid_setting(setting: Any) -> bool:

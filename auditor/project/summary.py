@@ -25,6 +25,7 @@ import libcst as cst
 from auditor.analysis.scopes import Binding, ClassInfo
 from auditor.analysis.tree import dotted
 from auditor.analysis.values import Known, Source, is_number
+from auditor.sdk.calls import generation_root
 from auditor.sdk.facts import ClientConfig, ClientSet, Setting
 from auditor.sdk.model import SdkModel
 from auditor.project.layout import absolute_name
@@ -114,7 +115,28 @@ class _Summariser:
             return self._client_entry("factory", f"{name}()", result, function, self.lines.get(("def", name)))
         if is_retry_decorator(self.model, function):
             return {"kind": "retry-decorator", "where": self._where(self.lines.get(("def", name)))}
+        clients = self._client_parameters(function)
+        if clients or self.model.call_sites(function.body):
+            return {"kind": "sdk-helper", "where": self._where(self.lines.get(("def", name))), "clients": clients}
         return None
+
+    def _client_parameters(self, function: cst.FunctionDef) -> dict[str, Any]:
+        """The parameters the function makes generation calls through (`client.messages.create`
+        on a parameter `client`), each with its position and whether some call through it
+        provably sets no timeout: a caller's client then waits with its own timeout."""
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        found: dict[str, Any] = {}
+        for call in self.model.calls_inside(function.body):
+            root = generation_root(call)
+            if root is None:
+                continue
+            bindings = self.model.lookup(root.value, self.model.scope_of(root))
+            if len(bindings) != 1 or bindings[0].kind != "param" or self.model.enclosing_function(bindings[0].node) is not function:
+                continue
+            index = positional.index(root.value) if root.value in positional else None
+            entry = found.setdefault(root.value, {"index": index, "untimed": False})
+            entry["untimed"] = entry["untimed"] or self.model.arguments(call).given("timeout") is False
+        return found
 
     def _client_entry(self, kind: str, label: str, clients: ClientSet, factory: cst.FunctionDef | None, line: int | None) -> dict[str, Any]:
         classes = {config.class_name for config in clients.configs}

@@ -11,7 +11,7 @@ from auditor.analysis.values import Known
 from auditor.sdk.table import DEFAULT_TIMEOUT_SECONDS, nonstreaming_estimate
 
 if TYPE_CHECKING:
-    from auditor.sdk.facts import ClientConfig, SdkCall, WorstCase
+    from auditor.sdk.facts import ClientConfig, RemoteCall, SdkCall, WorstCase
     from auditor.sdk.model import SdkModel
 
 
@@ -77,6 +77,23 @@ class ClientWithoutTimeout(Rule):
             for config in call.clients.configs:
                 for root in model.constructions_without(config, "timeout"):
                     first_call.setdefault(root, call)
+        # A client handed to a helper of another module that calls through it with no timeout.
+        first_remote: dict[ClientConfig, RemoteCall] = {}
+        for remote in model.remote_calls:
+            if remote.untimed:
+                for config in remote.clients.configs:
+                    for root in model.constructions_without(config, "timeout"):
+                        if root not in first_call:
+                            first_remote.setdefault(root, remote)
+        for config, remote in first_remote.items():
+            if model.client_timeout(config).sdk_default and model.facts.located(config.node):
+                yield Report(
+                    config.node,
+                    f"{_name(config)} has no timeout and the call through {remote.via} on line {model.line(remote.node)} "
+                    f"({remote.where}) sets none: each attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default). "
+                    f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
+                    add_timeout_fix(model, config, self.settings.fix_timeout),
+                )
         for config, call in first_call.items():
             if not model.client_timeout(config).sdk_default:
                 continue

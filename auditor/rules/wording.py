@@ -94,7 +94,7 @@ def retry_message(model: SdkModel, retry: Retry) -> str:
     """ANT301's and ANT302's message: what re-sends which call, and how many requests that makes."""
     site = retry.sites[0]
     what = {"loop": "This loop", "recursion": "This recursive call", "decorator": "This retry decorator", "iterator": "This tenacity loop"}[retry.kind]
-    via = f" (through {site.via})" if site.via and site.targets else ""
+    via = f" (through {site.via})" if site.via and site.targets else f" (through {site.via} in {site.where})" if site.where else ""
     text = f"{what} re-sends the SDK call on line {model.line(site.node)}{via} on top of the SDK's own retries"
     sdk_attempts = model.sdk_attempts_under(retry)
     if retry.unbounded:

@@ -15,7 +15,7 @@ from auditor.analysis.tree import last_name
 from auditor.analysis.values import Known, Unknown, is_absent, is_number
 from auditor.analysis.infer import FunctionRef, Partial
 from auditor.sdk import table
-from auditor.sdk.facts import CallSite, ClientSet, Resource, SdkCall
+from auditor.sdk.facts import CallSite, ClientSet, RemoteCall, Resource, SdkCall
 
 if TYPE_CHECKING:
     from auditor.sdk.model import SdkModel
@@ -170,6 +170,12 @@ class Calls:
             for call in self.facts.calls:
                 if call not in sites and self._is_wrapper_call(call):
                     sites[call] = CallSite(call, (), self.facts.code(call.func))
+        if self.inference.external is not None:
+            for call in self.facts.calls:
+                if call not in sites and self._may_be_retried(call):
+                    where = self._project_helper(call)
+                    if where is not None:
+                        sites[call] = CallSite(call, (), f"{last_name(call.func)}()", where)
         local_names = {function.name.value for function in self.facts.functions}
         for _ in range(3):
             reaching: dict[cst.FunctionDef, list[CallSite]] = {}
@@ -212,10 +218,81 @@ class Calls:
         """The call sites (see `_sites`) inside `node`, not counting nested functions."""
         return list(self._sites_by_container.get(node, ()))
 
+    @cached_property
+    def remote_calls(self) -> list[RemoteCall]:
+        """Calls that hand a client of this module to a function of another module of the
+        project that makes generation calls through it (`ask(client, question)`). Another
+        module is asked only about calls that pass a client."""
+        external = self.inference.external
+        found: list[RemoteCall] = []
+        if external is None:
+            return found
+        for call in self.facts.calls:
+            passed = {index: self.inference.client(arg.value) for index, arg in enumerate(call.args) if not arg.star}
+            if not any(passed.values()):
+                continue
+            name = self.inference.qualified_name(call.func)
+            entry = external.entry(name) if name is not None and self.inference.in_project(name) else None
+            if entry is None or entry.get("kind") != "sdk-helper":
+                continue
+            for param, facts in entry["clients"].items():
+                clients = self._argument_client(call, param, facts["index"], passed)
+                if clients is not None:
+                    found.append(RemoteCall(call, clients, f"{last_name(call.func)}()", str(entry["where"]), bool(facts["untimed"])))
+        return found
+
+    def _argument_client(self, call: cst.Call, param: str, index: int | None, passed: dict[int, ClientSet | None]) -> ClientSet | None:
+        for position, arg in enumerate(call.args):
+            if arg.keyword is not None and arg.keyword.value == param:
+                return passed.get(position)
+        positional = [position for position, arg in enumerate(call.args) if arg.keyword is None and not arg.star]
+        if index is not None and index < len(positional) and not any(arg.star for arg in call.args):
+            return passed.get(positional[index])
+        return None
+
+    def _may_be_retried(self, call: cst.Call) -> bool:
+        """Only a call under a `try`, or in a decorated function, can be retried: only there is
+        it worth asking another module what the function called does."""
+        for ancestor in self.facts.ancestors(call):
+            if isinstance(ancestor, (cst.Try, cst.TryStar)):
+                return True
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return isinstance(ancestor, cst.FunctionDef) and bool(ancestor.decorators)
+        return False
+
+    def _project_helper(self, call: cst.Call) -> str | None:
+        """Where the function called is defined (`app/helpers.py:12`) when it is a function of
+        another module of the project that makes generation calls."""
+        external = self.inference.external
+        name = self.inference.qualified_name(call.func)
+        if external is None or name is None or not self.inference.in_project(name):
+            return None
+        entry = external.entry(name)
+        if entry is None or entry.get("kind") != "sdk-helper":
+            return None
+        return str(entry["where"])
+
     def _is_wrapper_call(self, call: cst.Call) -> bool:
         if not self.inference.sdk_settings.wrappers:
             return False
         return self.inference.qualified_name(call.func) in self.inference.sdk_settings.wrappers
+
+
+def generation_root(call: cst.Call) -> cst.Name | None:
+    """`client` in `client.messages.create(...)` / `client.beta.messages.stream(...)`: the name a
+    generation call is made through, whatever it holds."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in table.GENERATION_METHODS):
+        return None
+    expr = func.value
+    path = []
+    while isinstance(expr, cst.Attribute) and expr.attr.value in _RESOURCE_NAMES:
+        if expr.attr.value not in table.RESPONSE_WRAPPERS:
+            path.append(expr.attr.value)
+        expr = expr.value
+    if tuple(reversed(path)) not in table.GENERATION_RESOURCES or not isinstance(expr, cst.Name):
+        return None
+    return expr
 
 
 def _attribute_path(expr: cst.BaseExpression) -> tuple[str, ...]:

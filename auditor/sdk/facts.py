@@ -135,12 +135,26 @@ class SdkCall:
 
 
 @dataclass(frozen=True)
+class RemoteCall:
+    """A client of this module handed to a function of another module of the project that
+    makes generation calls through it: `ask(client, question)`. `untimed`: some call there
+    provably passes no timeout, so it waits with the client's."""
+
+    node: cst.Call = field(repr=False)
+    clients: ClientSet
+    via: str  # "ask()"
+    where: str  # "app/helpers.py:6"
+    untimed: bool
+
+
+@dataclass(frozen=True)
 class CallSite:
     """A call that makes SDK generation calls: the call itself, or a helper that does."""
 
     node: cst.Call = field(repr=False)
     targets: tuple[SdkCall, ...]  # the generation calls reached (empty for a declared wrapper)
     via: str | None  # "helper()" or the wrapper's name; None for a direct call
+    where: str = ""  # for a helper of another module of the project: its file and line
 
 
 @dataclass(frozen=True)

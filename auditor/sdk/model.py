@@ -24,7 +24,7 @@ from auditor.analysis.values import Known, Unknown
 from auditor.config import SdkSettings
 from auditor.sdk import worst_case as costs
 from auditor.sdk.calls import Calls
-from auditor.sdk.facts import CallSite, Caught, ClientConfig, ClientSet, Retry, SdkCall, Setting, WorstCase
+from auditor.sdk.facts import CallSite, Caught, ClientConfig, ClientSet, RemoteCall, Retry, SdkCall, Setting, WorstCase
 from auditor.sdk.handlers import Handlers
 from auditor.sdk.inference import SdkInference
 from auditor.sdk.settings import SettingsInForce
@@ -155,6 +155,10 @@ class SdkModel:
     def sdk_calls(self) -> list[SdkCall]:
         """Every generation call through a recognised client, in source order: what rules judge."""
         return self.generation.sdk_calls
+
+    @property
+    def remote_calls(self) -> list[RemoteCall]:
+        return self.generation.remote_calls
 
     @property
     def unresolved_calls(self) -> list[SdkCall]:
