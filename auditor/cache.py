@@ -269,6 +269,8 @@ def _record(finding: Finding) -> dict[str, Any]:
         "span": [span.line, span.column, span.end_line, span.end_column],
         "context": finding.context,
     }
+    if finding.help is not None:
+        record["help"] = finding.help
     if finding.cell is not None:
         record["cell"] = [finding.cell.number, *_span_list(finding.cell.span), *_span_list(finding.cell.file_span)]
     if finding.fix is not None:
@@ -304,6 +306,7 @@ def _finding(record: dict[str, Any], shown: str) -> Finding:
         fix,
         context=record["context"],
         cell=cell,
+        help=record.get("help"),
     )
 
 
@@ -312,7 +315,7 @@ class _Corrupt(Exception):
 
 
 _RECORD_KEYS = frozenset(("code", "name", "severity", "message", "span", "context"))
-_OPTIONAL_RECORD_KEYS = frozenset(("fix", "cell"))
+_OPTIONAL_RECORD_KEYS = frozenset(("fix", "cell", "help"))
 
 
 def _check_entries(entries: Any) -> None:
@@ -355,6 +358,8 @@ def _check_record(record: Any, rules: dict[str, Any]) -> None:
         raise _Corrupt(f"a finding of {code} has another rule's name or severity")
     if type(record["message"]) is not str or not record["message"] or type(record["context"]) is not str:
         raise _Corrupt(f"a finding of {code} has no message or context text")
+    if "help" in record and (type(record["help"]) is not str or not record["help"]):
+        raise _Corrupt(f"a finding of {code} has a help that is not text")
     if not _valid_span(record["span"]):
         raise _Corrupt(f"a finding of {code} has an invalid span")
     if "fix" in record and not _valid_fix(record["fix"]):

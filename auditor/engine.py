@@ -36,6 +36,7 @@ PARSE_ERROR = "ANT000"
 # Larger sources are reported, not parsed: libcst needs seconds and gigabytes per 100,000 lines.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 UNUSED_SUPPRESSION = "ANT001"
+PARSE_ERROR_HELP = "Fix the file, or stop checking it: `extend-exclude` leaves it out, `per-file-ignores` silences ANT000 for it"
 
 
 @dataclass
@@ -133,6 +134,7 @@ def parse_error_finding(path: str, message: str, line: int = 1, column: int = 1)
         path,
         Span(line, column, line, column),
         context=message,
+        help=PARSE_ERROR_HELP,
     )
 
 
@@ -334,15 +336,16 @@ def _unused_ignores(path: str, suppressions: Suppressions, settings: Settings) -
     found = []
     for directive, selector in suppressions.unused():
         if selector == "*":
-            message = "this blanket suppression silences nothing here: remove it"
+            message, advice = "this blanket suppression silences nothing here", "remove it"
         elif not is_known_selector(selector):
-            message = f"{selector} is not an auditor rule: fix or remove it (see `auditor rule --all`)"
+            message, advice = f"{selector} is not an auditor rule", "fix or remove it (see `auditor rule --all`)"
         elif any(matches(selector, r.code, r.name) for r in selected):
-            message = f"{selector} is suppressed here but not reported: remove the suppression"
+            message, advice = f"{selector} is suppressed here but not reported", "remove the suppression"
         else:
             continue
         span = Span(directive.line, directive.column, directive.line, directive.end_column)
-        found.append(Finding(UNUSED_SUPPRESSION, rule.name, rule.severity, message, path, span, context=f"{selector}\x1f{message}"))
+        context = f"{selector}\x1f{message}: {advice}"  # the one-line wording the fingerprints were made from
+        found.append(Finding(UNUSED_SUPPRESSION, rule.name, rule.severity, message, path, span, context=context, help=advice[0].upper() + advice[1:]))
     return found
 
 
@@ -401,7 +404,7 @@ def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Itera
         rule = rule_class(settings)
         try:
             for report in rule.check(model):
-                finding = _to_finding(rule_class, model, report.node, report.message, report.fix)
+                finding = _to_finding(rule_class, model, report.node, report.message, report.fix, report.help)
                 key = (finding.code, finding.span.line, finding.span.column)
                 if key not in seen:
                     seen.add(key)
@@ -413,7 +416,7 @@ def _run_rules(result: FileResult, model: SdkModel, settings: Settings) -> Itera
             result.errors.append(f"{rule_class.code} crashed on {result.path}: {type(error).__name__}: {detail}")
 
 
-def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: str, fix: Fix | None) -> Finding:
+def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: str, fix: Fix | None, help: str | None = None) -> Finding:
     position = model.position(node)
     span = Span(position.start.line, position.start.column + 1, position.end.line, position.end.column + 1)
     return Finding(
@@ -425,6 +428,7 @@ def _to_finding(rule: type[Rule], model: SdkModel, node: cst.CSTNode, message: s
         span,
         fix,
         context=finding_context(model, node),
+        help=help,
     )
 
 

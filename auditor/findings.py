@@ -53,7 +53,9 @@ class CellLocation:
 @dataclass(frozen=True)
 class Finding:
     """One problem. `span` is in the analysed source: the file itself, or for a notebook its
-    code cells joined in order; `cell` then says where that is in the notebook."""
+    code cells joined in order; `cell` then says where that is in the notebook. `message` is
+    the diagnosis (what is wrong, with the numbers); `help`, when the rule has advice, what to
+    do about it: ruff's split, so the one-line formats stay short."""
 
     code: str
     name: str
@@ -65,6 +67,12 @@ class Finding:
     # Text the baseline fingerprints with: the flagged code, normalised, and its enclosing function.
     context: str = field(default="", compare=False)
     cell: CellLocation | None = None
+    help: str | None = None
+
+    def explained(self, separator: str = "\n", after: str = "") -> str:
+        """The diagnosis, `after` it (a notebook's cell note), then the help after `separator`:
+        for the formats that have a single message field."""
+        return f"{self.message}{after}" + (f"{separator}{self.help}" if self.help else "")
 
     @property
     def location(self) -> Span:

@@ -21,6 +21,7 @@ from auditor.suppression import listed_codes_end
 
 SOURCE = "auditor"
 UNSUPPRESSIBLE = ("ANT000", "ANT001")  # no comment is read in an unparsable file; ANT001 judges comments
+HOVER_HELP = "\n\nhelp: "  # the advice as a paragraph of its own under the diagnosis
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks of Python and of LSP (not str.splitlines')
 
 
@@ -56,11 +57,12 @@ def to_range(lines: Sequence[str], span: Span, encoding: str) -> types.Range:
 
 def diagnostic(finding: Finding, lines: Sequence[str], encoding: str, in_notebook_json: bool = False) -> types.Diagnostic:
     """The finding where the reader sees it: in its cell for a notebook's cell document; with
-    `in_notebook_json`, in a `.ipynb` file's own JSON text, naming the cell as the github format does."""
+    `in_notebook_json`, in a `.ipynb` file's own JSON text, naming the cell as the github format does.
+    The message is the diagnosis, then the advice on a line of its own: editors show both."""
     severity = types.DiagnosticSeverity.Error if finding.severity is Severity.ERROR else types.DiagnosticSeverity.Warning
-    span, message = finding.location, finding.message
+    span, message = finding.location, finding.explained()
     if in_notebook_json:
-        span, message = finding.file_span, message + cell_note(finding)
+        span, message = finding.file_span, finding.explained(after=cell_note(finding))
     return types.Diagnostic(
         range=to_range(lines, span, encoding),
         message=message,
@@ -91,8 +93,8 @@ def overlaps(first: types.Range, second: types.Range) -> bool:
 
 
 def hover_text(finding: Finding, documentation: str) -> str:
-    """Markdown: the finding, then its rule's documentation (what `auditor rule CODE` prints)."""
-    return f"**{finding.code}** `{finding.name}` ({finding.severity.value})\n\n{finding.message}\n\n---\n\n{documentation}"
+    """Markdown: the finding and its advice, then its rule's documentation (what `auditor rule CODE` prints)."""
+    return f"**{finding.code}** `{finding.name}` ({finding.severity.value})\n\n{finding.explained(HOVER_HELP)}\n\n---\n\n{documentation}"
 
 
 def suppression_edit(source: str, line: int, code: str) -> Edit | None:

@@ -103,7 +103,8 @@ class Notebook:
     def _locate(self, finding: Finding) -> Finding:
         cell, span = self._cell_span(finding.span)
         location = CellLocation(cell.number, span, self._file_span(cell, span))
-        return dataclasses.replace(finding, message=self.retell(finding.message), cell=location, fix=self._fix(finding.fix, cell))
+        told = self.retell(finding.help) if finding.help is not None else None
+        return dataclasses.replace(finding, message=self.retell(finding.message), help=told, cell=location, fix=self._fix(finding.fix, cell))
 
     def retell(self, text: str) -> str:
         """A message's references to lines of the analysed module ("the clause on line 12",

@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Report:
-    """What a rule yields: the node to flag, the message, and a fix if one exists."""
+    """What a rule yields: the node to flag, the diagnosis (what is wrong, with the numbers), a
+    fix if one exists, and the advice for the `help:` line if there is any."""
 
     node: cst.CSTNode
     message: str
     fix: Fix | None = None
+    help: str | None = None
 
 
 class Rule:

@@ -16,6 +16,12 @@ import pytest
 from auditor.api import check_source
 from auditor.config import Settings
 
+# ANT301's and ANT302's advice, the same for every finding of theirs.
+RETRY_HELP = (
+    "Let the SDK retry instead: Anthropic(max_retries=N) or client.with_options(max_retries=N); keep your own "
+    "logic for application decisions such as falling back to another model"
+)
+
 
 def findings(source: str, **settings: Any) -> list[tuple[str, int, int]]:
     """(code, line, column) of every finding in `source` (dedented), in order."""
@@ -24,8 +30,16 @@ def findings(source: str, **settings: Any) -> list[tuple[str, int, int]]:
 
 
 def messages(source: str, **settings: Any) -> list[str]:
+    """`CODE diagnosis` of every finding in `source` (dedented), in order."""
     config = dataclasses.replace(Settings(), **settings)
     return [f"{f.code} {f.message}" for f in check_source(textwrap.dedent(source), config)]
+
+
+def explained(source: str, **settings: Any) -> list[tuple[str, str | None]]:
+    """(`CODE diagnosis`, help) of every finding in `source` (dedented), in order: what the
+    full format prints on the finding's first line and on its `= help:` line."""
+    config = dataclasses.replace(Settings(), **settings)
+    return [(f"{f.code} {f.message}", f.help) for f in check_source(textwrap.dedent(source), config)]
 
 
 @pytest.fixture(autouse=True)

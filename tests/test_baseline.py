@@ -20,15 +20,8 @@ SERVICE = (
     "def ask():\n"
     '    return client.messages.create(model="m", max_tokens=100, messages=[])\n'
 )
-ANT401 = (
-    "ANT401 Anthropic() has no timeout and the call on line {call} sets none: each attempt can wait 600 s"
-    " (the SDK default): 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0),"
-    " or to every call"
-)
-ANT402 = (
-    "ANT402 timeout None on {what}: this disables the timeout, so a stalled request waits forever."
-    " Set a finite timeout such as timeout=60.0, and stream long generations"
-)
+ANT401 = "ANT401 Anthropic() and the call on line {call} set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s"
+ANT402 = "ANT402 timeout None on {what}: this disables the timeout, so a stalled request waits forever"
 # The same mistake can be made twice in one function: identical fingerprints.
 IN_FUNCTION = (
     "import anthropic\n"

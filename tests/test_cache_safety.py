@@ -29,10 +29,7 @@ TAG = (
     "# For information about cache directory tags, see:\n"
     "#\thttps://bford.info/cachedir/\n"
 )
-ANT402 = (
-    "timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever. "
-    "Set a finite timeout such as timeout=60.0, and stream long generations"
-)
+ANT402 = "timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever"
 REFUSE_ROOT = "the cache needs a directory of its own, such as .auditor_cache"
 
 
@@ -320,6 +317,9 @@ def _set(key: str, value: Any) -> Any:
         (_set("message", ""), "a finding of ANT402 has no message or context text"),
         (_set("message", {"text": "x"}), "a finding of ANT402 has no message or context text"),
         (_set("context", None), "a finding of ANT402 has no message or context text"),
+        (_set("help", ["Set a timeout"]), "a finding of ANT402 has a help that is not text"),
+        (_set("help", None), "a finding of ANT402 has a help that is not text"),
+        (_set("help", ""), "a finding of ANT402 has a help that is not text"),
         (_set("extra", 1), "a finding is not an object with the fields auditor writes"),
         (_set("fix", {"message": "m", "safe": True, "edits": []}), "a finding of ANT402 has a malformed fix"),
         (_set("fix", {"message": "m", "safe": "yes", "edits": [[2, 38, 2, 42, "60"]]}), "a finding of ANT402 has a malformed fix"),
@@ -353,6 +353,9 @@ def _set(key: str, value: Any) -> Any:
         "empty-message",
         "message-object",
         "context-null",
+        "help-list",
+        "help-null",
+        "help-empty",
         "extra-field",
         "fix-no-edits",
         "fix-safe-text",
@@ -376,9 +379,10 @@ def test_a_cache_entry_out_of_shape_drops_the_whole_cache(checked: Path, change:
     assert_dropped_once(checked, reason)
 
 
-def test_a_well_formed_fix_cell_and_inventory_are_accepted(checked: Path) -> None:
+def test_a_well_formed_fix_cell_help_and_inventory_are_accepted(checked: Path) -> None:
     def change(entry: dict[str, Any], finding: dict[str, Any]) -> None:
         finding["fix"] = {"message": "set a timeout", "safe": False, "edits": [[2, 38, 2, 42, "60.0"]]}
+        finding["help"] = "Set a timeout"
         entry["inventory"] = {"clients": [CLIENT | {"cell": 2, "derived_from_cells": [1]}], "calls": []}
 
     mutate(results(checked), change)
@@ -387,6 +391,17 @@ def test_a_well_formed_fix_cell_and_inventory_are_accepted(checked: Path) -> Non
     assert warnings == [] and outcome.files_parsed == 0
     fix = outcome.findings[0].fix
     assert fix is not None and (fix.message, fix.safe, fix.edits[0].content) == ("set a timeout", False, "60.0")
+    assert outcome.findings[0].help == "Set a timeout"
+
+
+def test_a_finding_without_help_is_accepted(checked: Path) -> None:
+    """The key is written only for a rule with advice (as `fix` and `cell`): a record without it
+    is a finding with no help line."""
+    mutate(results(checked), lambda entry, finding: finding.pop("help"))
+    warnings: list[str] = []
+    outcome = run(checked, warnings)
+    assert warnings == [] and outcome.files_parsed == 0
+    assert (outcome.findings[0].message, outcome.findings[0].help) == (ANT402, None)
 
 
 def test_real_caches_of_every_kind_validate(tmp_path: Path) -> None:

@@ -22,19 +22,9 @@ SAFE = "\n\ndef safe(prompt):\n    try:\n        return ask(prompt)\n    except 
 QUICK = '\n\ndef quick(prompt):\n    return client.messages.create(model="m", max_tokens=100, messages=[])\n'
 BROAD = "    except anthropic.APIError:\n        raise\n"
 OLD_BAD = "import anthropic\nold = anthropic.Anthropic(timeout=None)\n"
-ANT402 = (
-    "ANT402 timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever."
-    " Set a finite timeout such as timeout=60.0, and stream long generations"
-)
-ANT401 = (
-    "ANT401 Anthropic() has no timeout and the call on line {line} sets none: each attempt can wait 600 s"
-    " (the SDK default): 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0),"
-    " or to every call"
-)
-ANT201 = (
-    "ANT201 `except anthropic.RateLimitError` can never run: the `except anthropic.APIError` on line {line}"
-    " catches it first. Move the specific handler above the broad one"
-)
+ANT402 = "ANT402 timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever"
+ANT401 = "ANT401 Anthropic() and the call on line {line} set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s"
+ANT201 = "ANT201 `except anthropic.RateLimitError` can never run: the `except anthropic.APIError` on line {line} catches it first"
 CLEAN = "All checks passed: no problems in {n} file{s}.\n"
 
 

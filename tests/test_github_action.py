@@ -235,7 +235,7 @@ def test_the_action_installs_auditor_once_and_reuses_its_environment(tmp_path: P
     assert first.returncode == 1, first.stdout + first.stderr
     assert annotations(first.stdout) == [
         "::error file=app/llm.py,line=3,col=38,endLine=3,endColumn=42,title=ANT402 timeout-disabled::ANT402 timeout None"
-        " on Anthropic(): this disables the timeout, so a stalled request waits forever. Set a finite timeout such as"
+        " on Anthropic(): this disables the timeout, so a stalled request waits forever%0Ahelp: Set a finite timeout such as"
         " timeout=60.0, and stream long generations"
     ]
     key = environment(tmp_path / "runner-temp")["key"]

@@ -14,8 +14,8 @@ from lsprotocol import types
 
 from auditor.api import _lost_job, analysis_supervisor, check_cells, check_source, check_text
 from auditor.config import ConfigResolver, Settings
-from auditor.findings import Edit, Finding, Fix, Severity, Span
-from auditor.lsp_convert import by_cell, code_actions, diagnostic, split_lines, suppression_edit, to_range
+from auditor.findings import CellLocation, Edit, Finding, Fix, Severity, Span
+from auditor.lsp_convert import by_cell, code_actions, diagnostic, hover_text, split_lines, suppression_edit, to_range
 from auditor.notebook import inert_cell
 from auditor.rule import is_known_selector
 from auditor.supervisor import Supervisor
@@ -55,6 +55,18 @@ def test_a_finding_becomes_a_diagnostic() -> None:
         code="ANT402",
         source="auditor",
     )
+
+
+def test_the_help_follows_the_diagnosis_on_a_line_of_its_own() -> None:
+    """Editors show a multi-line message whole: the advice goes under the diagnosis, after a
+    notebook's cell note; the hover makes it a paragraph of its own, before the documentation."""
+    cell = CellLocation(2, Span(4, 38, 4, 42), Span(32, 43, 32, 47))
+    finding = Finding("ANT402", "timeout-disabled", Severity.ERROR, "timeout None", "x.ipynb", Span(2, 60, 2, 64), cell=cell, help="Set a timeout")
+    assert diagnostic(finding, ["", LINE, "", LINE], UTF16).message == "timeout None\nSet a timeout"
+    assert diagnostic(finding, [LINE] * 40, UTF16, in_notebook_json=True).message == "timeout None (cell 2:4:38)\nSet a timeout"
+    assert hover_text(finding, "The docs.\n") == "**ANT402** `timeout-disabled` (error)\n\ntimeout None\n\nhelp: Set a timeout\n\n---\n\nThe docs.\n"
+    silent = Finding("ANT402", "timeout-disabled", Severity.ERROR, "timeout None", "x.py", Span(2, 60, 2, 64))
+    assert hover_text(silent, "The docs.\n") == "**ANT402** `timeout-disabled` (error)\n\ntimeout None\n\n---\n\nThe docs.\n"
 
 
 def _apply(source: str, edit: Edit) -> str:

@@ -26,18 +26,17 @@ SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").
 INVENTORY_SCHEMA = json.loads((ROOT / "auditor" / "data" / "inventory.schema.json").read_text())
 AUDITOR = str(Path(sys.executable).with_name("auditor"))
 
-ANT402 = (
-    "ANT402 timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever."
-    " Set a finite timeout such as timeout=60.0, and stream long generations"
-)
-ANT101_32000 = (
-    "ANT101 max_tokens=32,000 without streaming: a long answer can run past the HTTP timeout and be retried"
-    " from scratch. Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`"
-)
+# Each finding of the reproducer: the diagnosis, and the advice of its `help:` line.
+ANT402 = "ANT402 timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever"
+ANT402_HELP = "Set a finite timeout such as timeout=60.0, and stream long generations"
+ANT101_32000 = "ANT101 max_tokens=32,000 without streaming: a long answer can run past the timeout and be retried from scratch"
+ANT101_HELP = "Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`"
 ANT201 = (
     "ANT201 `except anthropic.RateLimitError` can never run: the `except anthropic.APIError` on line 3 of"
-    " cell 4 catches it first. Move the specific handler above the broad one"
+    " cell 4 catches it first"
 )
+ANT201_HELP = "Move the specific handler above the broad one"
+HELPS = (ANT402_HELP, ANT101_HELP, ANT201_HELP)
 
 
 def auditor(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -82,14 +81,17 @@ def test_reproducer_used_to_pass_and_now_fails(tmp_path: Path) -> None:
         reproducer.ipynb:cell 2:4:38: {ANT402}
         4 | client = anthropic.Anthropic(timeout=None)
           |                                      ^^^^
+          = help: {ANT402_HELP}
 
         reproducer.ipynb:cell 3:1:12: {ANT101_32000}
         1 | response = client.messages.create(
           |            ^^^^^^^^^^^^^^^^^^^^^^^
+          = help: {ANT101_HELP}
 
         reproducer.ipynb:cell 4:5:8: {ANT201}
         5 | except anthropic.RateLimitError:
           |        ^^^^^^^^^^^^^^^^^^^^^^^^
+          = help: {ANT201_HELP}
 
         Found 3 problems (2 errors, 1 warning) in 1 file.
         """
@@ -119,8 +121,8 @@ def test_reproducer_json_and_json_lines(tmp_path: Path) -> None:
         ("ANT101", 3, {"line": 1, "column": 12}, {"line": 5, "column": 2}, FINGERPRINTS[1]),
         ("ANT201", 4, {"line": 5, "column": 8}, {"line": 5, "column": 32}, FINGERPRINTS[2]),
     ]
-    assert [f"{r['code']} {r['message']}" for r in records] == [ANT402, ANT101_32000, ANT201]
-    assert all(list(r) == ["code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint", "cell"] for r in records)
+    assert [(f"{r['code']} {r['message']}", r["help"]) for r in records] == list(zip((ANT402, ANT101_32000, ANT201), HELPS))
+    assert all(list(r) == ["code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint", "cell", "help"] for r in records)
     array = json.loads(auditor(tmp_path, "check", "--no-cache", "--output-format", "json", "reproducer.ipynb").stdout)
     assert array == records
 
@@ -143,11 +145,11 @@ def test_reproducer_github_annotations(tmp_path: Path) -> None:
     out = auditor(tmp_path, "check", "--no-cache", "--output-format", "github", "reproducer.ipynb").stdout
     assert out == (
         "::error file=reproducer.ipynb,line=32,col=43,endLine=32,endColumn=47,title=ANT402 timeout-disabled"
-        f"::{ANT402} (cell 2:4:38)\n"
+        f"::{ANT402} (cell 2:4:38)%0Ahelp: {ANT402_HELP}\n"
         "::warning file=reproducer.ipynb,line=42,endLine=46,title=ANT101 non-streamed-long-request"
-        f"::{ANT101_32000} (cell 3:1:12)\n"
+        f"::{ANT101_32000} (cell 3:1:12)%0Ahelp: {ANT101_HELP}\n"
         "::error file=reproducer.ipynb,line=60,col=13,endLine=60,endColumn=37,title=ANT201 shadowed-exception-handler"
-        f"::{ANT201} (cell 4:5:8)\n"
+        f"::{ANT201} (cell 4:5:8)%0Ahelp: {ANT201_HELP}\n"
     )
 
 
@@ -164,9 +166,10 @@ def test_reproducer_gitlab_code_quality(tmp_path: Path) -> None:
                 "path": "reproducer.ipynb",
                 "positions": {"begin": {"line": region[0], "column": region[1]}, "end": {"line": region[2], "column": region[3]}},
             },
+            "content": {"body": advice},
         }
-        for message, cell, fingerprint, severity, region in zip(
-            (ANT402, ANT101_32000, ANT201), ("2:4:38", "3:1:12", "4:5:8"), FINGERPRINTS, ("major", "minor", "major"), FILE_REGIONS
+        for message, advice, cell, fingerprint, severity, region in zip(
+            (ANT402, ANT101_32000, ANT201), HELPS, ("2:4:38", "3:1:12", "4:5:8"), FINGERPRINTS, ("major", "minor", "major"), FILE_REGIONS
         )
     ]
 
@@ -190,8 +193,16 @@ def test_reproducer_sarif(tmp_path: Path) -> None:
         )
         for r in results
     ] == [
-        (message.split()[0], message.split(" ", 1)[1] + f" (cell {cell}:{inside[0]}:{inside[1]})", {"uri": "reproducer.ipynb", "uriBaseId": "%SRCROOT%"}, region, cell, inside, fingerprint)
-        for message, region, cell, inside, fingerprint in zip((ANT402, ANT101_32000, ANT201), FILE_REGIONS, (2, 3, 4), cell_regions, FINGERPRINTS)
+        (
+            message.split()[0],
+            message.split(" ", 1)[1] + f" (cell {cell}:{inside[0]}:{inside[1]}). {advice}.",
+            {"uri": "reproducer.ipynb", "uriBaseId": "%SRCROOT%"},
+            region,
+            cell,
+            inside,
+            fingerprint,
+        )
+        for message, advice, region, cell, inside, fingerprint in zip((ANT402, ANT101_32000, ANT201), HELPS, FILE_REGIONS, (2, 3, 4), cell_regions, FINGERPRINTS)
     ]
 
 
@@ -200,16 +211,16 @@ def test_reproducer_junit_and_markdown(tmp_path: Path) -> None:
     report = ET.fromstring(auditor(tmp_path, "check", "--no-cache", "--output-format", "junit", "reproducer.ipynb").stdout)
     cases = [(c.get("name"), c.get("file"), c.get("line"), c.find("failure").text) for c in report.iter("testcase")]  # type: ignore[union-attr]
     assert cases == [
-        ("ANT402 timeout-disabled (cell 2:4:38)", "reproducer.ipynb", "32", f"reproducer.ipynb:cell 2:4:38: {ANT402}"),
-        ("ANT101 non-streamed-long-request (cell 3:1:12)", "reproducer.ipynb", "42", f"reproducer.ipynb:cell 3:1:12: {ANT101_32000}"),
-        ("ANT201 shadowed-exception-handler (cell 4:5:8)", "reproducer.ipynb", "60", f"reproducer.ipynb:cell 4:5:8: {ANT201}"),
+        ("ANT402 timeout-disabled (cell 2:4:38)", "reproducer.ipynb", "32", f"reproducer.ipynb:cell 2:4:38: {ANT402}\nhelp: {ANT402_HELP}"),
+        ("ANT101 non-streamed-long-request (cell 3:1:12)", "reproducer.ipynb", "42", f"reproducer.ipynb:cell 3:1:12: {ANT101_32000}\nhelp: {ANT101_HELP}"),
+        ("ANT201 shadowed-exception-handler (cell 4:5:8)", "reproducer.ipynb", "60", f"reproducer.ipynb:cell 4:5:8: {ANT201}\nhelp: {ANT201_HELP}"),
     ]
     markdown = auditor(tmp_path, "check", "--no-cache", "--output-format", "markdown", "reproducer.ipynb").stdout
     rows = [line for line in markdown.splitlines() if line.startswith("| cell ")]
     assert rows == [
-        f"| cell 2:4:38 | ANT402 | {ANT402.split(' ', 1)[1]} |",
-        f"| cell 3:1:12 | ANT101 | {ANT101_32000.split(' ', 1)[1]} |",
-        f"| cell 4:5:8 | ANT201 | {ANT201.split(' ', 1)[1]} |",
+        f"| cell 2:4:38 | ANT402 | {ANT402.split(' ', 1)[1]}<br>help: {ANT402_HELP} |",
+        f"| cell 3:1:12 | ANT101 | {ANT101_32000.split(' ', 1)[1]}<br>help: {ANT101_HELP} |",
+        f"| cell 4:5:8 | ANT201 | {ANT201.split(' ', 1)[1]}<br>help: {ANT201_HELP} |",
     ]
     assert "### `reproducer.ipynb`" in markdown
 
@@ -226,14 +237,12 @@ def test_magics_shell_escapes_and_a_mistake_across_cells(tmp_path: Path) -> None
     done = auditor(tmp_path, "check", "--no-cache", "--output-format", "concise", "cells.ipynb")
     assert done.returncode == 1
     assert done.stdout == (
-        "cells.ipynb:cell 2:5:10: ANT401 Anthropic() has no timeout and the call on line 3 of cell 4 sets none:"
-        " each attempt can wait 600 s (the SDK default): 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s. Pass timeout= to the client,"
-        " e.g. Anthropic(timeout=60.0), or to every call\n"
-        "cells.ipynb:cell 7:1:27: ANT101 max_tokens=8,192 without streaming: a long answer can run past the HTTP"
-        " timeout and be retried from scratch. Stream it: `with client.messages.stream(...) as stream: message ="
-        " stream.get_final_message()`\n"
+        "cells.ipynb:cell 2:5:10: ANT401 Anthropic() and the call on line 3 of cell 4 set no timeout:"
+        " 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s\n"
+        "cells.ipynb:cell 7:1:27: ANT101 max_tokens=8,192 without streaming: a long answer can run past the"
+        " timeout and be retried from scratch\n"
         "cells.ipynb:cell 8:8:12: ANT201 `except anthropic.APIConnectionError` can never run: the `except"
-        " anthropic.APIError` on line 6 of cell 8 catches it first. Move the specific handler above the broad one\n"
+        " anthropic.APIError` on line 6 of cell 8 catches it first\n"
         "Found 3 problems (1 error, 2 warnings) in 1 file.\n"
     )
     full = auditor(tmp_path, "check", "--no-cache", "--select", "ANT101", "cells.ipynb").stdout
@@ -253,7 +262,7 @@ def test_suppressions_inside_cells(tmp_path: Path) -> None:
     unused = auditor(tmp_path, "check", "--no-cache", "--output-format", "concise", "--report-unused-ignores", "suppressed.ipynb")
     assert unused.stdout.splitlines() == [
         f"suppressed.ipynb:cell 3:2:36: {ANT402}",
-        "suppressed.ipynb:cell 3:5:12: ANT001 ANT101 is suppressed here but not reported: remove the suppression",
+        "suppressed.ipynb:cell 3:5:12: ANT001 ANT101 is suppressed here but not reported",
         "Found 2 problems (1 error, 1 warning) in 1 file.",
     ]
 
@@ -278,7 +287,7 @@ def test_list_and_string_sources_give_the_same_cells(tmp_path: Path) -> None:
         where = [(number, line.index("None") + 1) for number, line in enumerate(text, 1) for _ in range(line.count("None"))]
         expected = "".join(
             f"::error file={name}.ipynb,line={line},col={column},endLine={line},endColumn={column + 4},"
-            f"title=ANT402 timeout-disabled::{ANT402} (cell {cell}:{row}:36)\n"
+            f"title=ANT402 timeout-disabled::{ANT402} (cell {cell}:{row}:36)%0Ahelp: {ANT402_HELP}\n"
             for (line, column), (cell, row) in zip(where, [(2, 4), (3, 2)])
         )
         assert out == expected
@@ -298,7 +307,7 @@ def test_file_columns_count_json_escapes(tmp_path: Path) -> None:
             column = text[file_line - 1].index("None") + 1
             out = auditor(tmp_path, "check", "--no-cache", "--output-format", "github", name).stdout
             assert out.startswith(f"::error file={name},line={file_line},col={column},endLine={file_line},endColumn={column + 4},"), out
-            assert out.endswith(f" (cell 1:2:{line.index('None') + 1})\n")
+            assert out.endswith(f" (cell 1:2:{line.index('None') + 1})%0Ahelp: {ANT402_HELP}\n")
 
 
 def test_python_cell_magics_keep_their_code_and_others_are_blanked(tmp_path: Path) -> None:
@@ -322,7 +331,12 @@ def test_python_cell_magics_keep_their_code_and_others_are_blanked(tmp_path: Pat
         f"magics.ipynb:cell 6:1:41: {ANT402}",
     ]
     full = auditor(tmp_path, "check", "--no-cache", "magics.ipynb").stdout.splitlines()
-    assert full[8:11] == [f"magics.ipynb:cell 6:1:41: {ANT402}", "1 |   %time c = anthropic.Anthropic(timeout=None)", "  |                                         ^^^^"]
+    assert full[10:14] == [
+        f"magics.ipynb:cell 6:1:41: {ANT402}",
+        "1 |   %time c = anthropic.Anthropic(timeout=None)",
+        "  |                                         ^^^^",
+        f"  = help: {ANT402_HELP}",
+    ]
     text = (tmp_path / "magics.ipynb").read_text().splitlines()
     (line,) = [n for n, row in enumerate(text, 1) if "%time c =" in row]
     column = text[line - 1].index("None") + 1
@@ -571,3 +585,18 @@ NEUTRALISED = [
 @pytest.mark.parametrize(("lines", "expected"), NEUTRALISED)
 def test_neutralise_keeps_lines_and_columns(lines: list[str], expected: list[str]) -> None:
     assert neutralise(lines) == expected
+
+
+def test_the_help_names_lines_as_the_notebook_numbers_them(tmp_path: Path) -> None:
+    """The advice can point at another line too ("Stream the call on line 5 first"): in a
+    notebook that line is told as the cell's, like the diagnosis's."""
+    (tmp_path / "long.ipynb").write_text(
+        notebook(("code", "import anthropic\nclient = anthropic.Anthropic()\n"), ("code", "x = 1\nr = client.messages.create(model='m', max_tokens=32000, messages=[])\n"))
+    )
+    done = auditor(tmp_path, "check", "--no-cache", "--select", "ANT401", "long.ipynb")
+    assert done.stdout.splitlines()[:4] == [
+        "long.ipynb:cell 1:2:10: ANT401 Anthropic() and the call on line 2 of cell 2 set no timeout: each attempt can wait 600 s (the SDK default)",
+        "2 | client = anthropic.Anthropic()",
+        "  |          ^^^^^^^^^^^^^^^^^^^^^",
+        "  = help: Stream the call on line 2 of cell 2 first (the SDK expects max_tokens=32,000 to take up to 900 s unstreamed), then pass timeout= to the client",
+    ]

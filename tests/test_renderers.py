@@ -27,6 +27,7 @@ from auditor.rule import Rule
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 ESCAPY = '100% of calls: a, b\nthen "x" | y & z<2'
+HELP_TO_ESCAPE = "Back off: 100% | 2 ** n s"
 
 
 class FakeError(Rule):
@@ -75,8 +76,9 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def make_findings(root: Path) -> list[Finding]:
-    """An error with a fix (absolute path), an error with a message that needs escaping and a
-    multi-line warning (both under a subdirectory, relative to the root); given out of order."""
+    """An error with a fix and a help (absolute path), an error with a message that needs escaping
+    and no help, and a multi-line warning whose help needs escaping (both under a subdirectory,
+    relative to the root); given out of order."""
     fixed = Finding(
         code="ANT901",
         name="fake-error",
@@ -86,6 +88,7 @@ def make_findings(root: Path) -> list[Finding]:
         span=Span(3, 5, 3, 17),
         fix=Fix("Add `timeout=60`", (Edit(Span(3, 16, 3, 16), ", timeout=60"),), safe=True),
         context="client.messages.create(model)",
+        help="Pass a timeout",
     )
     escapy = Finding(
         code="ANT901",
@@ -104,6 +107,7 @@ def make_findings(root: Path) -> list[Finding]:
         path="pkg/sub/mod.py",
         span=Span(10, 1, 12, 2),
         context="while True:",
+        help=HELP_TO_ESCAPE,
     )
     return [multi, escapy, fixed]
 
@@ -151,15 +155,15 @@ def test_json_lines(run: RunResult) -> None:
         '"start": {"line": 3, "column": 5}, "end": {"line": 3, "column": 17}, '
         '"fix": {"message": "Add `timeout=60`", "safe": true, "edits": '
         '[{"start": {"line": 3, "column": 16}, "end": {"line": 3, "column": 16}, '
-        f'"content": ", timeout=60"}}]}}, "fingerprint": "{fp_fixed}", "cell": null}}\n'
+        f'"content": ", timeout=60"}}]}}, "fingerprint": "{fp_fixed}", "cell": null, "help": "Pass a timeout"}}\n'
         '{"code": "ANT901", "name": "fake-error", "severity": "error", '
         '"message": "100% of calls: a, b\\nthen \\"x\\" | y & z<2", "path": "pkg/sub/mod.py", '
         '"start": {"line": 4, "column": 9}, "end": {"line": 4, "column": 20}, '
-        f'"fix": null, "fingerprint": "{fp_escapy}", "cell": null}}\n'
+        f'"fix": null, "fingerprint": "{fp_escapy}", "cell": null, "help": null}}\n'
         '{"code": "ANT902", "name": "fake-warning", "severity": "warning", '
         '"message": "retry loop without backoff", "path": "pkg/sub/mod.py", '
         '"start": {"line": 10, "column": 1}, "end": {"line": 12, "column": 2}, '
-        f'"fix": null, "fingerprint": "{fp_multi}", "cell": null}}\n'
+        f'"fix": null, "fingerprint": "{fp_multi}", "cell": null, "help": "Back off: 100% | 2 ** n s"}}\n'
     )
     assert render_json_lines(run) == expected
 
@@ -168,7 +172,7 @@ def test_finding_to_dict_key_order_and_raw_path(run: RunResult) -> None:
     multi = run.findings[0]
     data = finding_to_dict(multi)
     assert list(data) == [
-        "code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint", "cell",
+        "code", "name", "severity", "message", "path", "start", "end", "fix", "fingerprint", "cell", "help",
     ]  # fmt: skip
     assert data["path"] == "pkg/sub/mod.py"
     fixed = finding_to_dict(run.findings[2])
@@ -187,11 +191,11 @@ def test_json_lines_empty(empty: RunResult) -> None:
 def test_github(run: RunResult) -> None:
     assert render_github(run) == (
         "::error file=app.py,line=3,col=5,endLine=3,endColumn=17,title=ANT901 fake-error"
-        "::ANT901 call has no timeout\n"
+        "::ANT901 call has no timeout%0Ahelp: Pass a timeout\n"
         "::error file=pkg/sub/mod.py,line=4,col=9,endLine=4,endColumn=20,title=ANT901 fake-error"
         '::ANT901 100%25 of calls: a, b%0Athen "x" | y & z<2\n'
         "::warning file=pkg/sub/mod.py,line=10,endLine=12,title=ANT902 fake-warning"
-        "::ANT902 retry loop without backoff\n"
+        "::ANT902 retry loop without backoff%0Ahelp: Back off: 100%25 | 2 ** n s\n"
     )
 
 
@@ -260,6 +264,7 @@ def test_gitlab(run: RunResult) -> None:
                 "path": "app.py",
                 "positions": {"begin": {"line": 3, "column": 5}, "end": {"line": 3, "column": 17}},
             },
+            "content": {"body": "Pass a timeout"},
         },
         {
             "description": f"ANT901 {ESCAPY}",
@@ -280,6 +285,7 @@ def test_gitlab(run: RunResult) -> None:
                 "path": "pkg/sub/mod.py",
                 "positions": {"begin": {"line": 10, "column": 1}, "end": {"line": 12, "column": 2}},
             },
+            "content": {"body": HELP_TO_ESCAPE},
         },
     ]
 
@@ -390,7 +396,8 @@ def test_sarif(run: RunResult, fake_registry: None) -> None:
             "ruleId": "ANT901",
             "ruleIndex": 0,
             "level": "error",
-            "message": {"text": "call has no timeout"},
+            # The diagnosis and the help, each a sentence.
+            "message": {"text": "call has no timeout. Pass a timeout."},
             "locations": location("app.py", region(3, 5, 3, 17)),
             "partialFingerprints": {"auditor/v1": fp_fixed},
             "fixes": [
@@ -415,7 +422,7 @@ def test_sarif(run: RunResult, fake_registry: None) -> None:
             "ruleId": "ANT901",
             "ruleIndex": 0,
             "level": "error",
-            "message": {"text": ESCAPY},
+            "message": {"text": ESCAPY + "."},
             "locations": location("pkg/sub/mod.py", region(4, 9, 4, 20)),
             "partialFingerprints": {"auditor/v1": fp_escapy},
         },
@@ -423,7 +430,7 @@ def test_sarif(run: RunResult, fake_registry: None) -> None:
             "ruleId": "ANT902",
             "ruleIndex": 1,
             "level": "warning",
-            "message": {"text": "retry loop without backoff"},
+            "message": {"text": "retry loop without backoff. Back off: 100% | 2 ** n s."},
             "locations": location("pkg/sub/mod.py", region(10, 1, 12, 2)),
             "partialFingerprints": {"auditor/v1": fp_multi},
         },
@@ -478,7 +485,7 @@ def test_junit(run: RunResult) -> None:
         '  <testsuite name="auditor" tests="3" failures="3" errors="0" skipped="0">\n'
         '    <testcase classname="app.py" name="ANT901 fake-error (3:5)" file="app.py" line="3">\n'
         '      <failure message="call has no timeout" type="ANT901">'
-        "app.py:3:5: ANT901 call has no timeout</failure>\n"
+        "app.py:3:5: ANT901 call has no timeout\nhelp: Pass a timeout</failure>\n"
         "    </testcase>\n"
         '    <testcase classname="pkg/sub/mod.py" name="ANT901 fake-error (4:9)" '
         'file="pkg/sub/mod.py" line="4">\n'
@@ -489,7 +496,7 @@ def test_junit(run: RunResult) -> None:
         '    <testcase classname="pkg/sub/mod.py" name="ANT902 fake-warning (10:1)" '
         'file="pkg/sub/mod.py" line="10">\n'
         '      <failure message="retry loop without backoff" type="ANT902">'
-        "pkg/sub/mod.py:10:1: ANT902 retry loop without backoff</failure>\n"
+        "pkg/sub/mod.py:10:1: ANT902 retry loop without backoff\nhelp: Back off: 100% | 2 ** n s</failure>\n"
         "    </testcase>\n"
         "  </testsuite>\n"
         "</testsuites>\n"
@@ -557,14 +564,14 @@ def test_markdown(run: RunResult) -> None:
         "\n"
         "| Location | Code | Message |\n"
         "| --- | --- | --- |\n"
-        "| 3:5 | ANT901 | call has no timeout |\n"
+        "| 3:5 | ANT901 | call has no timeout<br>help: Pass a timeout |\n"
         "\n"
         "### `pkg/sub/mod.py`\n"
         "\n"
         "| Location | Code | Message |\n"
         "| --- | --- | --- |\n"
         '| 4:9 | ANT901 | 100% of calls: a, b<br>then "x" \\| y & z<2 |\n'
-        "| 10:1 | ANT902 | retry loop without backoff |\n"
+        "| 10:1 | ANT902 | retry loop without backoff<br>help: Back off: 100% \\| 2 ** n s |\n"
     )
 
 

@@ -50,7 +50,8 @@ SHADOWED = """\
 
 # case -> (the last version without the fact, the first with it, the program, the findings
 # of the program in a version without the fact and in one with it: (code, line) each)
-WAIT = "SDK {version} sends it and waits up to 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s (from 0.47.0 on, the SDK refuses it)"
+Said = tuple[str, str | None]  # a finding's diagnosis and help
+WAIT = "SDK {version} sends it and waits up to 600 s x 3 attempts + 1.5 s of backoff = 1,801.5 s"
 BOUNDARIES: dict[str, tuple[str, str, str, list[tuple[str, int]], list[tuple[str, int]]]] = {
     "refusal": ("0.46.0", "0.47.0", LONG_CALL.format(model="claude-test", tokens=32000), [("ANT101", 3), ("ANT401", 2)], [("ANT102", 3), ("ANT401", 2)]),
     "model-limits": ("0.51.0", "0.52.0", LONG_CALL.format(model="claude-opus-4-0", tokens=10000), [("ANT101", 3), ("ANT401", 2)], [("ANT102", 3), ("ANT401", 2)]),
@@ -109,7 +110,7 @@ def run_auditor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, int, str]]]:
+def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, int, Said]]]:
     """Every case below and at its boundary, in one `auditor check`: folder -> findings."""
     root = tmp_path_factory.mktemp("versions")
     (root / ".git").mkdir()
@@ -124,31 +125,32 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[st
             (folder / "app.py").write_text(textwrap.dedent(program))
     done = run_auditor("check", "--select", "ANT101,ANT102,ANT201,ANT202,ANT401", "--output-format", "json", "--no-cache", ".", cwd=root)
     assert done.returncode == 1, done.stderr
-    found: dict[str, list[tuple[str, int, str]]] = {}
+    found: dict[str, list[tuple[str, int, Said]]] = {}
     for finding in json.loads(done.stdout):
         folder = finding["path"].split("/")[0]
-        found.setdefault(folder, []).append((finding["code"], finding["start"]["line"], finding["message"]))
+        found.setdefault(folder, []).append((finding["code"], finding["start"]["line"], (finding["message"], finding["help"])))
     return found
 
 
 @pytest.mark.parametrize("case", sorted(BOUNDARIES))
-def test_just_below_and_at_each_boundary(checked: dict[str, list[tuple[str, int, str]]], case: str) -> None:
+def test_just_below_and_at_each_boundary(checked: dict[str, list[tuple[str, int, Said]]], case: str) -> None:
     _, _, _, without, with_fact = BOUNDARIES[case]
     assert sorted((code, line) for code, line, _ in checked.get(f"{case}-below", [])) == sorted(without)
     assert sorted((code, line) for code, line, _ in checked.get(f"{case}-at", [])) == sorted(with_fact)
 
 
-def test_an_sdk_without_the_guard_sends_and_waits(checked: dict[str, list[tuple[str, int, str]]]) -> None:
+def test_an_sdk_without_the_guard_sends_and_waits(checked: dict[str, list[tuple[str, int, Said]]]) -> None:
     """ANT101 says what an SDK from before 0.47.0 does with a call newer ones refuse."""
     (message,) = [m for code, _, m in checked["refusal-below"] if code == "ANT101"]
     assert message == (
-        f"max_tokens=32,000 without streaming: {WAIT.format(version='0.46.0')}. Stream it: "
-        "`with client.messages.stream(...) as stream: message = stream.get_final_message()`"
+        f"max_tokens=32,000 without streaming: {WAIT.format(version='0.46.0')}",
+        "Stream it (from 0.47.0 on, the SDK refuses it unstreamed): `with client.messages.stream(...) as stream: "
+        "message = stream.get_final_message()`",
     )
     (message,) = [m for code, _, m in checked["model-limits-below"] if code == "ANT101"]
     assert message == (
-        "max_tokens=10,000 without streaming: a long answer can run past the HTTP timeout and be retried from "
-        "scratch. Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`"
+        "max_tokens=10,000 without streaming: a long answer can run past the timeout and be retried from scratch",
+        "Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
     )
 
 

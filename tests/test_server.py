@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from auditor.api import check_source
-from auditor.findings import Span
+from auditor.findings import Finding, Span
 from auditor.rule import all_rules
 from lsp_client import WAIT, LspClient
 
@@ -76,9 +76,14 @@ def _diagnostic(code: str, severity: int, where: dict[str, Any], message: str) -
     return {"range": where, "message": message, "severity": severity, "code": code, "source": "auditor"}
 
 
+def _told(finding: Finding, note: str = "") -> str:
+    """A diagnostic's message: the diagnosis (and a notebook's cell note), then the help on a line of its own."""
+    return f"{finding.message}{note}" + (f"\n{finding.help}" if finding.help is not None else "")
+
+
 def _message(source: str, code: str, line: int) -> str:
     """What `auditor check` says there: the server must say the same."""
-    return next(f.message for f in check_source(source) if f.code == code and f.span.line == line)
+    return next(_told(f) for f in check_source(source) if f.code == code and f.span.line == line)
 
 
 def _change(uri: str, version: int, *changes: dict[str, Any]) -> dict[str, Any]:
@@ -102,13 +107,18 @@ def test_an_editor_session(project: Path, start: Any) -> None:
     backup_ant402 = _diagnostic("ANT402", 1, _range(4, 37, 4, 41), _message(BUFFER, "ANT402", 5))
     assert client.expect(PUBLISH) == {"uri": uri, "version": 1, "diagnostics": [ant401, backup_ant402]}
 
-    # Hover over the flagged client: the finding, then the rule's documentation.
+    # The diagnosis, then the advice on a line of its own: editors show both.
+    diagnosis = "Anthropic() and the call on line 4 set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s"
+    advice = "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call"
+    assert ant401["message"] == f"{diagnosis}\n{advice}"
+
+    # Hover over the flagged client: the finding and its help, then the rule's documentation.
     hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 2, "character": 40}})
     documentation = all_rules()["ANT401"].documentation()
     assert hover == {
         "contents": {
             "kind": "markdown",
-            "value": f"**ANT401** `client-without-timeout` (warning)\n\n{ant401['message']}\n\n---\n\n{documentation}",
+            "value": f"**ANT401** `client-without-timeout` (warning)\n\n{diagnosis}\n\nhelp: {advice}\n\n---\n\n{documentation}",
         }
     }
     assert client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 3}}) is None
@@ -167,12 +177,18 @@ def test_an_editor_session(project: Path, start: Any) -> None:
     broken = "import anthropic\nclient = anthropic.Anthropic(\n"
     client.send(_change(uri, 5, {"text": broken}))
     ant000 = _diagnostic("ANT000", 1, _range(1, 28, 1, 28), _message(broken, "ANT000", 2))
-    assert ant000["message"] == "syntax error: '(' was never closed"
+    assert ant000["message"] == (
+        "syntax error: '(' was never closed\n"
+        "Fix the file, or stop checking it: `extend-exclude` leaves it out, `per-file-ignores` silences ANT000 for it"
+    )
     assert client.expect(PUBLISH) == {"uri": uri, "version": 5, "diagnostics": [ant000]}
     code_action = {"textDocument": {"uri": uri}, "range": _range(1, 28, 1, 28), "context": {"diagnostics": [ant000]}}
     assert client.request("textDocument/codeAction", code_action) is None
     hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 28}})
-    assert hover["contents"]["value"].startswith("**ANT000** `parse-error` (error)\n\nsyntax error: '(' was never closed\n\n---\n\n")
+    assert hover["contents"]["value"].startswith(
+        "**ANT000** `parse-error` (error)\n\nsyntax error: '(' was never closed\n\nhelp: Fix the file, or stop checking it: "
+        "`extend-exclude` leaves it out, `per-file-ignores` silences ANT000 for it\n\n---\n\n"
+    )
 
     # A buffer that would segfault the parser (10,000 chained `and`s): refused with ANT000 in
     # the analysis worker, and the server goes on checking the next version.
@@ -327,7 +343,7 @@ def _notebook_json(cells: list[tuple[str, str]]) -> str:
 
 def _said(cells: list[tuple[str, str]], code: str) -> str:
     """What `auditor check` says of the notebook file holding `cells`: the server must say the same."""
-    return next(f.message for f in check_source(_notebook_json(cells), path="demo.ipynb") if f.code == code)
+    return next(_told(f) for f in check_source(_notebook_json(cells), path="demo.ipynb") if f.code == code)
 
 
 def _cell_uri(path: Path, number: int) -> str:
@@ -367,7 +383,8 @@ def test_a_notebook_session(project: Path, start: Any) -> None:
     ant402 = _diagnostic("ANT402", 1, _range(3, 51, 3, 55), _said(CELLS, "ANT402"))
     ant101 = _diagnostic("ANT101", 2, _range(1, 15, 1, 114), _said(CELLS, "ANT101"))
     ant201 = _diagnostic("ANT201", 1, _range(4, 7, 4, 31), _said(CELLS, "ANT201"))
-    assert ant201["message"].endswith("the `except anthropic.APIError` on line 3 of cell 4 catches it first. Move the specific handler above the broad one")
+    shadowed = "`except anthropic.RateLimitError` can never run: the `except anthropic.APIError` on line 3 of cell 4 catches it first"
+    assert ant201["message"] == f"{shadowed}\nMove the specific handler above the broad one"
     assert _published(client, 3) == [(c2, 1, [ant402]), (c3, 1, []), (c4, 1, [ant101, ant201])]
 
     # Code actions in a cell: the fix and the suppression edit that cell.
@@ -397,7 +414,9 @@ def test_a_notebook_session(project: Path, start: Any) -> None:
     assert suppress_101["edit"] == {"changes": {c4: [{"range": _range(1, 114, 1, 114), "newText": "  # auditor: ignore[ANT101]"}]}}
     hover = client.request("textDocument/hover", {"textDocument": {"uri": c4}, "position": {"line": 4, "character": 10}})
     documentation = all_rules()["ANT201"].documentation()
-    assert hover["contents"]["value"] == f"**ANT201** `shadowed-exception-handler` (error)\n\n{ant201['message']}\n\n---\n\n{documentation}"
+    assert hover["contents"]["value"] == (
+        f"**ANT201** `shadowed-exception-handler` (error)\n\n{shadowed}\n\nhelp: Move the specific handler above the broad one\n\n---\n\n{documentation}"
+    )
 
     # Type in cell 2, twice quickly: one check of the newest text. With a 60 s timeout, ANT402
     # goes and ANT101 stays.
@@ -414,7 +433,7 @@ def test_a_notebook_session(project: Path, start: Any) -> None:
     cells_added = [*cells_30[:2], ("python", NEW_CELL), *cells_30[2:]]
     ant401 = _diagnostic("ANT401", 2, _range(0, 8, 0, 29), _said(cells_added, "ANT401"))
     ant201_5 = _diagnostic("ANT201", 1, _range(4, 7, 4, 31), _said(cells_added, "ANT201"))
-    assert ("the call on line 2 of cell 3 sets none" in ant401["message"], "on line 3 of cell 5" in ant201_5["message"]) == (True, True)
+    assert ("the call on line 2 of cell 3 set no timeout" in ant401["message"], "on line 3 of cell 5" in ant201_5["message"]) == (True, True)
     assert _published(client, 4) == [(c2, 3, []), (c5, 1, [ant401]), (c3, 1, []), (c4, 1, [ant101_30, ant201_5])]
 
     # Move the markdown cell to the end (a move opens and closes no document): every cell's
@@ -424,7 +443,7 @@ def test_a_notebook_session(project: Path, start: Any) -> None:
     cells_moved = [*cells_added[1:], cells_added[0]]
     ant401_2 = _diagnostic("ANT401", 2, _range(0, 8, 0, 29), _said(cells_moved, "ANT401"))
     ant201_4 = _diagnostic("ANT201", 1, _range(4, 7, 4, 31), _said(cells_moved, "ANT201"))
-    assert ("the call on line 2 of cell 2 sets none" in ant401_2["message"], ant201_4["message"]) == (True, ant201["message"])
+    assert ("the call on line 2 of cell 2 set no timeout" in ant401_2["message"], ant201_4["message"]) == (True, ant201["message"])
     assert _published(client, 4) == [(c2, 3, []), (c5, 1, [ant401_2]), (c3, 1, []), (c4, 1, [ant101_30, ant201_4])]
 
     # Remove the new cell: its diagnostics are cleared, the others checked again.
@@ -473,7 +492,7 @@ def test_a_notebook_opened_as_text(project: Path, start: Any) -> None:
     for finding in check_source(text, path="demo.ipynb"):
         span = finding.file_span
         where = _range(span.line - 1, utf16(span.line, span.column), span.end_line - 1, utf16(span.end_line, span.end_column))
-        expected.append(_diagnostic(finding.code, 1 if finding.severity.value == "error" else 2, where, f"{finding.message} ({finding.cell_label})"))
+        expected.append(_diagnostic(finding.code, 1 if finding.severity.value == "error" else 2, where, _told(finding, f" ({finding.cell_label})")))
     timeout_line = lines[expected[0]["range"]["start"]["line"]]
     assert timeout_line == '    "label = \\"😀\\"; client = anthropic.Anthropic(timeout=None)\\n",'
     assert expected[0]["range"] == _range(17, 58, 17, 62)  # `None`: code points 57-60, UTF-16 units 58-61
@@ -481,7 +500,11 @@ def test_a_notebook_opened_as_text(project: Path, start: Any) -> None:
     _initialize(client, project)
     client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}})
     published = client.expect(PUBLISH)
-    assert [d["message"].rsplit(" (", 1)[1] for d in published["diagnostics"]] == ["cell 2:4:51)", "cell 4:2:16)", "cell 4:5:8)"]
+    assert [d["message"].split("\n")[0].rsplit(" (", 1)[1] for d in published["diagnostics"]] == ["cell 2:4:51)", "cell 4:2:16)", "cell 4:5:8)"]
+    assert published["diagnostics"][0]["message"] == (
+        "timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever (cell 2:4:51)\n"
+        "Set a finite timeout such as timeout=60.0, and stream long generations"
+    )
     assert published == {"uri": uri, "version": 1, "diagnostics": expected}
     # No code action: its edits would have to go inside JSON strings.
     code_action = {"textDocument": {"uri": uri}, "range": expected[0]["range"], "context": {"diagnostics": expected[:1]}}
@@ -491,7 +514,7 @@ def test_a_notebook_opened_as_text(project: Path, start: Any) -> None:
     [error] = check_source(half, path="demo.ipynb")
     assert (error.code, error.message, error.span) == ("ANT000", "not a valid notebook: invalid JSON: Unterminated string starting at", Span(18, 5, 18, 5))
     client.send(_change(uri, 2, {"text": half}))
-    assert client.expect(PUBLISH) == {"uri": uri, "version": 2, "diagnostics": [_diagnostic("ANT000", 1, _range(17, 4, 17, 4), error.message)]}
+    assert client.expect(PUBLISH) == {"uri": uri, "version": 2, "diagnostics": [_diagnostic("ANT000", 1, _range(17, 4, 17, 4), _told(error))]}
     client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     assert client.expect(PUBLISH) == {"uri": uri, "diagnostics": []}
     assert client.request("shutdown", None) is None

@@ -126,3 +126,24 @@ def test_colour_on_a_terminal(project: Path, args: list[str], env: dict[str, str
     plain, painted = plain_and_coloured(project)
     out = on_a_terminal(project, "check", "--no-cache", "--select", "ANT402", "--output-format", "concise", "-q", *args, env=env)
     assert out.splitlines()[0] == (painted if coloured else plain)
+
+
+def test_the_full_format_paints_the_help_line(project: Path) -> None:
+    """ruff's layout: the snippet, then `= help:` with its `=` under the gutter's `|`, the `=` in
+    the gutter's colour and the label bold; the advice itself plain."""
+    head = (
+        "\x1b[1mapp.py:3:33:\x1b[0m \x1b[1m\x1b[31mANT402\x1b[0m timeout None on Anthropic(): this disables the timeout, "
+        "so a stalled request waits forever"
+    )
+    code, out, _ = auditor(project, "check", "--select", "ANT402", "--color", "always", "-q", "app.py")
+    assert (code, out.splitlines()[:4]) == (
+        1,
+        [
+            head,
+            "\x1b[36m3 | \x1b[0ma = anthropic.Anthropic(timeout=None)",
+            "\x1b[36m  | \x1b[0m\x1b[31m" + " " * 32 + "^^^^\x1b[0m",
+            "  \x1b[36m=\x1b[0m \x1b[1mhelp:\x1b[0m Set a finite timeout such as timeout=60.0, and stream long generations",
+        ],
+    )
+    code, out, _ = auditor(project, "check", "--select", "ANT402", "--color", "never", "-q", "app.py")
+    assert out.splitlines()[3] == "  = help: Set a finite timeout such as timeout=60.0, and stream long generations"

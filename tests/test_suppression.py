@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
-from conftest import auditor, findings, messages
+from conftest import auditor, explained, findings
 
 
 def test_noqa_and_ignore_comments() -> None:
@@ -84,13 +85,31 @@ def test_unused_ignores_are_reported_when_asked() -> None:
         f = anthropic.Anthropic(timeout=60)  # noqa: ANT403
         """
     assert findings(source) == []
-    assert messages(source, report_unused_ignores=True) == [
-        "ANT001 ANT301 is suppressed here but not reported: remove the suppression",
-        "ANT001 ANT402 is suppressed here but not reported: remove the suppression",
-        "ANT001 this blanket suppression silences nothing here: remove it",
-        "ANT001 ANT410 is not an auditor rule: fix or remove it (see `auditor rule --all`)",
-        "ANT001 ANT101 is suppressed here but not reported: remove the suppression",
-        "ANT001 ANT403 is suppressed here but not reported: remove the suppression",
+    assert explained(source, report_unused_ignores=True) == [
+        (
+            "ANT001 ANT301 is suppressed here but not reported",
+            "Remove the suppression",
+        ),
+        (
+            "ANT001 ANT402 is suppressed here but not reported",
+            "Remove the suppression",
+        ),
+        (
+            "ANT001 this blanket suppression silences nothing here",
+            "Remove it",
+        ),
+        (
+            "ANT001 ANT410 is not an auditor rule",
+            "Fix or remove it (see `auditor rule --all`)",
+        ),
+        (
+            "ANT001 ANT101 is suppressed here but not reported",
+            "Remove the suppression",
+        ),
+        (
+            "ANT001 ANT403 is suppressed here but not reported",
+            "Remove the suppression",
+        ),
     ]
     assert [line for _, line, _ in findings(source, report_unused_ignores=True)] == [2, 5, 6, 7, 8, 9]
     # ANT403 is off without max-total-wait... but selected: only deselected rules are left alone.
@@ -105,7 +124,7 @@ def test_unused_ignores_are_reported_when_asked() -> None:
 def test_report_unused_ignores_flag(project: Path) -> None:
     (project / "app" / "main.py").write_text("import anthropic\nc = anthropic.Anthropic(timeout=5)  # noqa: ANT402\n")
     result = CliRunner().invoke(main, ["check", "app", "--output-format", "concise", "-q", "--report-unused-ignores"])
-    assert result.stdout == "app/main.py:2:37: ANT001 ANT402 is suppressed here but not reported: remove the suppression\n"
+    assert result.stdout == "app/main.py:2:37: ANT001 ANT402 is suppressed here but not reported\n"
 
 
 SUPPRESSED = '''\
@@ -170,13 +189,43 @@ def test_unused_suppressions_by_prefix_and_name_at_their_column(tmp_path: Path) 
     code, out, err = auditor(tmp_path, "check", "--output-format", "concise", "--report-unused-ignores", "--ignore", "ANT1")
     assert (code, err) == (1, "")
     assert out == (
-        "app.py:3:38: ANT001 timeout-disabled is suppressed here but not reported: remove the suppression\n"
-        "app.py:4:38: ANT001 ANT40 is suppressed here but not reported: remove the suppression\n"
-        "app.py:4:38: ANT001 ANT9 is not an auditor rule: fix or remove it (see `auditor rule --all`)\n"
-        "app.py:5:54: ANT001 ANT4 is suppressed here but not reported: remove the suppression\n"
-        "app.py:6:38: ANT001 time-out is not an auditor rule: fix or remove it (see `auditor rule --all`)\n"
-        "app.py:8:1: ANT001 client-without-timeout is suppressed here but not reported: remove the suppression\n"
+        "app.py:3:38: ANT001 timeout-disabled is suppressed here but not reported\n"
+        "app.py:4:38: ANT001 ANT40 is suppressed here but not reported\n"
+        "app.py:4:38: ANT001 ANT9 is not an auditor rule\n"
+        "app.py:5:54: ANT001 ANT4 is suppressed here but not reported\n"
+        "app.py:6:38: ANT001 time-out is not an auditor rule\n"
+        "app.py:8:1: ANT001 client-without-timeout is suppressed here but not reported\n"
         "Found 6 problems (0 errors, 6 warnings) in 1 file.\n"
     )
     code, out, _ = auditor(tmp_path, "check", "--output-format", "json", "--report-unused-ignores", "--ignore", "ANT1")
     assert [(f["start"], f["end"]) for f in json.loads(out)][:1] == [({"line": 3, "column": 38}, {"line": 3, "column": 73})]
+
+
+def test_unused_suppression_fingerprints_keep_the_one_line_wording(tmp_path: Path) -> None:
+    """ANT001's fingerprint hashes its selector and its text as it read before the help line was
+    split off, so baselines written then still match."""
+    (tmp_path / "app.py").write_text(
+        "import anthropic\n"
+        "a = anthropic.Anthropic(timeout=60)  # noqa: ANT402\n"
+        "b = anthropic.Anthropic(timeout=60)  # noqa\n"
+        "c = anthropic.Anthropic(timeout=60)  # auditor: ignore[ANT410]\n"
+    )
+    code, out, _ = auditor(tmp_path, "check", "--report-unused-ignores", "--output-format", "json")
+    assert code == 1
+
+    def old(selector: str, text: str) -> str:
+        return hashlib.sha256(f"ANT001\x1fapp.py\x1f{selector}\x1f{text}".encode()).hexdigest()[:32]
+
+    assert [(f["message"], f["help"], f["fingerprint"]) for f in json.loads(out)] == [
+        (
+            "ANT402 is suppressed here but not reported",
+            "Remove the suppression",
+            old("ANT402", "ANT402 is suppressed here but not reported: remove the suppression"),
+        ),
+        ("this blanket suppression silences nothing here", "Remove it", old("*", "this blanket suppression silences nothing here: remove it")),
+        (
+            "ANT410 is not an auditor rule",
+            "Fix or remove it (see `auditor rule --all`)",
+            old("ANT410", "ANT410 is not an auditor rule: fix or remove it (see `auditor rule --all`)"),
+        ),
+    ]

@@ -19,10 +19,8 @@ from tests.test_renderers import validate_sarif
 
 SDK = "import anthropic\nclient = anthropic.Anthropic(timeout=None)\n"
 AUDITOR = str(Path(sys.executable).with_name("auditor"))
-MESSAGE = (
-    "timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever. "
-    "Set a finite timeout such as timeout=60.0, and stream long generations"
-)
+MESSAGE = "timeout None on Anthropic(): this disables the timeout, so a stalled request waits forever"
+HELP = "Set a finite timeout such as timeout=60.0, and stream long generations"
 BOTH = f"sub/\u00e9.py:2:5: ANT000 syntax error: '(' was never closed\nsub/\\xff.py:2:38: ANT402 {MESSAGE}\n"
 
 
@@ -61,7 +59,7 @@ def test_text_formats(project: Path) -> None:
     assert report(project, "full").startswith(f"sub/\\xff.py:2:38: ANT402 {MESSAGE}\n2 | client = ")
     assert report(project, "github") == (
         "::error file=sub/\\xff.py,line=2,col=38,endLine=2,endColumn=42,title=ANT402 timeout-disabled"
-        f"::ANT402 {MESSAGE}\n"
+        f"::ANT402 {MESSAGE}%0Ahelp: {HELP}\n"
     )
     assert "\n### `sub/\\xff.py`\n" in report(project, "markdown")
     junit = report(project, "junit")

@@ -47,6 +47,10 @@ class RunResult:
 Renderer = Callable[[RunResult], str]
 
 
+# Between a finding's diagnosis and its advice in the formats with one text per finding.
+HELP_LINE = "\nhelp: "
+
+
 def cell_note(finding: Finding) -> str:
     """` (cell 3:2:5)`, for formats that point at a notebook's own text (its JSON) and so need
     to tell a reader where that is on screen; empty for other files."""

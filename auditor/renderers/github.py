@@ -1,14 +1,16 @@
 """GitHub Actions workflow commands: each finding becomes an annotation on the pull request diff.
 
-    ::error file=pkg/mod.py,line=3,col=5,endLine=3,endColumn=17,title=ANT101 rule-name::ANT101 ...
+    ::error file=pkg/mod.py,line=3,col=5,endLine=3,endColumn=17,title=ANT101 rule-name::ANT101 ...%0Ahelp: ...
 
-No upload step or token is needed: the runner turns these stdout lines into annotations.
+The annotation's text is the diagnosis, then the rule's advice on a second line (`help: ...`,
+the newline escaped as `%0A` as the runner's toolkit does). No upload step or token is needed:
+the runner turns these stdout lines into annotations.
 """
 
 from __future__ import annotations
 
 from auditor.findings import Finding, Severity
-from auditor.renderers import RunResult, cell_note
+from auditor.renderers import HELP_LINE, RunResult, cell_note
 from auditor.renderers.json_format import host_root, report_path
 
 # Anything that is neither an error nor a warning becomes a notice, GitHub's third level.
@@ -39,7 +41,8 @@ def _command(finding: Finding, path: str) -> str:
     properties.append(("title", f"{finding.code} {finding.name}"))
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     command = _COMMANDS.get(finding.severity, "notice")
-    return f"::{command} {joined}::{escape_data(f'{finding.code} {finding.message}{cell_note(finding)}')}"
+    text = finding.explained(HELP_LINE, after=cell_note(finding))
+    return f"::{command} {joined}::{escape_data(f'{finding.code} {text}')}"
 
 
 def render_github(result: RunResult) -> str:

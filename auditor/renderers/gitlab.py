@@ -3,7 +3,9 @@
 GitLab reads a subset of the Code Climate issue format: `description`, `check_name`,
 `fingerprint`, `severity` (info, minor, major, critical, blocker), `location.path` and either
 `location.lines.begin` or `location.positions.begin.line`. We send `positions` with begin and
-end, line and column, because that subset of Code Climate carries the columns too.
+end, line and column, because that subset of Code Climate carries the columns too. The rule's
+advice goes in Code Climate's optional `content.body` (markdown), which GitLab accepts and does
+not show in the widget: the description stays "CODE diagnosis".
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def unique_fingerprints(findings: list[Finding], root: Path | None = None) -> li
 
 def _issue(finding: Finding, path: str, fingerprint_: str) -> dict[str, Any]:
     span = finding.file_span  # a notebook's issue sits on its JSON line; the description names the cell
-    return {
+    issue: dict[str, Any] = {
         "description": f"{finding.code} {finding.message}{cell_note(finding)}",
         "check_name": finding.code,
         "fingerprint": fingerprint_,
@@ -59,6 +61,9 @@ def _issue(finding: Finding, path: str, fingerprint_: str) -> dict[str, Any]:
             },
         },
     }
+    if finding.help:
+        issue["content"] = {"body": finding.help}
+    return issue
 
 
 def render_gitlab(result: RunResult) -> str:

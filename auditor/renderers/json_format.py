@@ -17,8 +17,12 @@ only ever added, never renamed, and always come out in the same order:
         "edits": [{"start": {...}, "end": {...}, "content": "..."}]
       },
       "fingerprint": "<32 hex digits>",     # line-independent, see auditor.fingerprint
-      "cell": null | 3                      # a notebook's cell, 1-based among all its cells
+      "cell": null | 3,                     # a notebook's cell, 1-based among all its cells
+      "help": null | "..."                  # what to do about it, when the rule has advice
     }
+
+`message` is the diagnosis (what is wrong, with the numbers); `help` the advice the full text
+format prints on its `= help:` line. `help` came last, as keys are only ever added.
 
 `relative_path` and `report_path` live here too because every CI format needs the same
 root-relative path. A file name that is not UTF-8 (possible on Linux) is shown with each such byte
@@ -108,6 +112,7 @@ def finding_to_dict(finding: Finding, root: Path | None = None) -> dict[str, Any
         "fix": fix,
         "fingerprint": fingerprint(finding, root),
         "cell": finding.cell.number if finding.cell is not None else None,
+        "help": finding.help,
     }
 
 

@@ -8,7 +8,8 @@ keeps only one case per key: so the name carries the position to keep two findin
 in one file apart. The `file` and `line` attributes (as pytest writes them) let reporters that
 annotate source jump to the finding. For a notebook the name and the text give the place as
 `cell 3:2:5` (cell, line and column inside it) and `line` is the line of the `.ipynb` file's
-own text, where a reporter that opens the file finds that code.
+own text, where a reporter that opens the file finds that code. The failure's `message` is the
+diagnosis (reporters show it as the one-line title); its text adds the advice on a `help:` line.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from auditor.findings import Finding
-from auditor.renderers import RunResult
+from auditor.renderers import HELP_LINE, RunResult
 from auditor.renderers.json_format import report_path
 
 SUITE_NAME = "auditor"
@@ -45,7 +46,7 @@ def _testcase(finding: Finding, path: str) -> ET.Element:
     failure = ET.SubElement(
         case, "failure", {"message": _xml_text(finding.message), "type": finding.code}
     )
-    failure.text = _xml_text(f"{path}:{where}: {finding.code} {finding.message}")
+    failure.text = _xml_text(f"{path}:{where}: {finding.code} {finding.explained(HELP_LINE)}")
     return case
 
 

@@ -1,12 +1,14 @@
 """Markdown for a pull request comment or `$GITHUB_STEP_SUMMARY`: a summary a reviewer reads
-before the diff, then every finding grouped by file."""
+before the diff, then every finding grouped by file. A finding's cell holds the diagnosis and,
+after a line break, the rule's advice (`help: ...`): a reviewer reads the comment instead of the
+terminal output, so what to do belongs in it."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from auditor.findings import Finding, Severity
-from auditor.renderers import RunResult
+from auditor.renderers import HELP_LINE, RunResult
 from auditor.renderers.json_format import host_root, report_path
 
 
@@ -77,6 +79,6 @@ def render_markdown(result: RunResult) -> str:
             for finding in by_file[path]:
                 location = finding.cell_label or f"{finding.span.line}:{finding.span.column}"
                 lines.append(
-                    f"| {location} | {escape_cell(finding.code)} | {escape_cell(finding.message)} |"
+                    f"| {location} | {escape_cell(finding.code)} | {escape_cell(finding.explained(HELP_LINE))} |"
                 )
     return "\n".join(lines) + "\n"

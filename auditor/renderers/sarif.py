@@ -9,6 +9,11 @@ A finding in a Jupyter notebook points at the `.ipynb` file's own text, the JSON
 columns that hold the flagged code, since that is what a viewer opens; the message ends with
 `(cell 3:2:5)` and the result's properties carry `cell` and `cellRegion` (the region inside the
 cell). Its fix, if any, is left out: a replacement in the JSON text would need JSON escaping.
+
+A result's `message.text` is the diagnosis and the rule's advice, each as a sentence ending in a
+period ("... waits forever. Set a finite timeout ..."): code scanning shows that one text with
+the alert, and SARIF asks for messages in complete sentences, so the advice the terminal prints
+on its `help:` line is not lost there, and stays on the same paragraph, as a reader expects.
 """
 
 from __future__ import annotations
@@ -73,6 +78,12 @@ def _rule_descriptor(code: str, example: Finding) -> dict[str, Any]:
     }
 
 
+def _sentences(finding: Finding) -> str:
+    """`diagnosis (cell 3:2:5). Help.`: each part a sentence ending in a period."""
+    parts = [finding.message + cell_note(finding), *([finding.help] if finding.help else [])]
+    return " ".join(part if part.endswith((".", "!", "?")) else part + "." for part in parts)
+
+
 def _region(span: Span) -> dict[str, int]:
     # SARIF's endColumn is "the column following the region": end exclusive, as our spans are.
     return {
@@ -98,7 +109,7 @@ def _result(finding: Finding, rule_index: int, path: str, root: Path) -> dict[st
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": _level(finding.severity),
-        "message": {"text": finding.message + cell_note(finding)},
+        "message": {"text": _sentences(finding)},
         "locations": [
             {
                 "physicalLocation": {

@@ -1,4 +1,5 @@
-"""The terminal formats: `full` (finding, source line, caret) and `concise` (one line each)."""
+"""The terminal formats: `full` (finding, source line, caret, then the advice on a `= help:`
+line, as ruff prints it) and `concise` (one line each: the diagnosis without the advice)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ def _head(finding: Finding, color: bool) -> str:
 
 
 def _snippet(finding: Finding, lines: dict[int, str] | None, color: bool) -> list[str]:
-    """The flagged line, and a caret under the span (to the line's end for a multi-line span).
-    `lines` is keyed by the analysed source's lines; the gutter and the caret follow the place a
-    reader sees (inside its cell, for a notebook)."""
+    """The flagged line, a caret under the span (to the line's end for a multi-line span), and
+    the help with its `=` under the gutter's `|`. `lines` is keyed by the analysed source's
+    lines; the gutter and the caret follow the place a reader sees (inside its cell, for a
+    notebook)."""
     if not lines or finding.span.line not in lines:
-        return []
+        return _help(finding, "  ", color)
     text = lines[finding.span.line].expandtabs(1)
     span = finding.location
     start = max(span.column - 1, 0)
@@ -42,7 +44,15 @@ def _snippet(finding: Finding, lines: dict[int, str] | None, color: bool) -> lis
     gutter = f"{span.line} | "
     pad = " " * (len(gutter) - 2) + "| "
     marker = " " * start + "^" * (end - start)
-    return [_paint(gutter, _CYAN, color) + text, _paint(pad, _CYAN, color) + _paint(marker, _RED, color)]
+    shown = [_paint(gutter, _CYAN, color) + text, _paint(pad, _CYAN, color) + _paint(marker, _RED, color)]
+    return shown + _help(finding, " " * (len(gutter) - 2), color)
+
+
+def _help(finding: Finding, indent: str, color: bool) -> list[str]:
+    """`  = help: <advice>`, or nothing for a rule with no advice."""
+    if not finding.help:
+        return []
+    return [f"{indent}{_paint('=', _CYAN, color)} {_paint('help:', _BOLD, color)} {finding.help}"]
 
 
 def _plural(count: int, noun: str) -> str:

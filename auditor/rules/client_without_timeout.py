@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.rules.wording import attempts_wait, format_seconds, plural
+from auditor.rules.wording import attempts_wait, format_seconds, guard_version, plural
 from auditor.analysis.values import Known
 from auditor.sdk.table import DEFAULT_TIMEOUT_SECONDS, nonstreaming_estimate
+from auditor.sdk.versions import show_version
 
 if TYPE_CHECKING:
     from auditor.sdk.facts import ClientConfig, RemoteCall, SdkCall, WorstCase
@@ -89,10 +90,10 @@ class ClientWithoutTimeout(Rule):
             if model.client_timeout(config).sdk_default and model.facts.located(config.node):
                 yield Report(
                     config.node,
-                    f"{_name(config)} has no timeout and the call through {remote.via} on line {model.line(remote.node)} "
-                    f"({remote.where}) sets none: each attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default). "
-                    f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
+                    f"{_name(config)} and the call through {remote.via} on line {model.line(remote.node)} ({remote.where}) "
+                    f"set no timeout: each attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default)",
                     add_timeout_fix(model, config, self.settings.fix_timeout),
+                    f"Pass timeout= to the client, e.g. {config.class_name}(timeout=60.0), or to every call",
                 )
         for config, call in first_call.items():
             if not model.client_timeout(config).sdk_default:
@@ -102,10 +103,9 @@ class ClientWithoutTimeout(Rule):
             node = config.node if model.facts.located(config.node) else call.node
             yield Report(
                 node,
-                f"{_name(config)} has no timeout and the call on line {model.line(call.node)} sets none: each "
-                f"attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default){_in_all(model.worst_case(call))}. "
-                f"{_advice(model, config, call)}",
+                f"{_name(config)} and the call on line {model.line(call.node)} set no timeout: {_in_all(model.worst_case(call))}",
                 add_timeout_fix(model, config, self.settings.fix_timeout),
+                _advice(model, config, call),
             )
 
 
@@ -117,24 +117,28 @@ def _name(config: ClientConfig) -> str:
 
 
 def _advice(model: SdkModel, config: ClientConfig, call: SdkCall) -> str:
-    """A timeout that fits the call: above the SDK's own estimate for a long non-streamed
-    answer (a shorter one turns it into timeouts and re-generations), or stream first."""
+    """A timeout that fits the call: above how long a long non-streamed answer can take (a
+    shorter one turns it into timeouts and re-generations), or stream first. From 0.47.0 on that
+    is the SDK's own estimate; older SDKs make none, so the figure is told as the rate newer
+    ones assume."""
     example = 60
     tokens = model.max_tokens(call) if model.streamed(call) is False else None
     if isinstance(tokens, Known) and isinstance(tokens.value, (int, float)):
         estimate = nonstreaming_estimate(tokens.value)
+        size = f"max_tokens={tokens.value:,}"
+        if model.release.refuses_long_nonstreamed:
+            expects = f"the SDK expects {size} to take up to {format_seconds(estimate)} unstreamed"
+            above = f"the SDK's estimate of {format_seconds(estimate)} for {size}"
+        else:
+            rate = f"SDK {show_version(model.release.version)} makes no estimate; {guard_version()} and later assume 128,000 tokens an hour"
+            expects = f"{size} can take up to {format_seconds(estimate)} unstreamed: {rate}"
+            above = f"{format_seconds(estimate)}, what {size} can take unstreamed ({rate})"
         if estimate > DEFAULT_TIMEOUT_SECONDS:
-            return (
-                f"Stream the call on line {model.line(call.node)} first (the SDK expects max_tokens={tokens.value:,} "
-                f"to take up to {format_seconds(estimate)} unstreamed), then pass timeout= to the client"
-            )
+            return f"Stream the call on line {model.line(call.node)} first ({expects}), then pass timeout= to the client"
         if estimate >= example:
             example = (math.floor(estimate / 30) + 1) * 30  # the next half minute above the estimate
             client = f"{config.class_name}(timeout={example:.1f})" if config.external is None else f"timeout={example:.1f} where it is built ({config.external.where})"
-            return (
-                f"Pass timeout= to the client above the SDK's estimate of {format_seconds(estimate)} for "
-                f"max_tokens={tokens.value:,}, e.g. {client}, or stream the call"
-            )
+            return f"Pass timeout= to the client above {above}, e.g. {client}, or stream the call"
     if config.external is not None:
         return f"Pass timeout= where the client is built ({config.external.where}), e.g. timeout={example:.1f}, or to every call"
     return f"Pass timeout= to the client, e.g. {config.class_name}(timeout={example:.1f}), or to every call"
@@ -144,7 +148,6 @@ def _in_all(worst: WorstCase) -> str:
     """What the call can wait in all, as the inventory counts it: every attempt (the SDK's, and
     any enclosing retry's) plus the SDK's backoff between them."""
     if worst.seconds is not None and worst.requests:
-        return f": {attempts_wait(DEFAULT_TIMEOUT_SECONDS, worst.requests, worst.seconds)}"
-    if worst.requests:
-        return f", over up to {plural(worst.requests, 'attempt')}"
-    return ""
+        return attempts_wait(DEFAULT_TIMEOUT_SECONDS, worst.requests, worst.seconds, " (SDK default)")
+    each = f"each attempt can wait {format_seconds(DEFAULT_TIMEOUT_SECONDS)} (the SDK default)"
+    return f"{each}, over up to {plural(worst.requests, 'attempt')}" if worst.requests else each

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from auditor.findings import Severity
 from auditor.rule import Report, Rule
-from auditor.rules.wording import retry_message
+from auditor.rules.wording import RETRY_HELP, retry_message
 
 if TYPE_CHECKING:
     from auditor.sdk.model import SdkModel
@@ -60,4 +60,4 @@ class HandRolledRetryLoop(Rule):
     def check(self, model: SdkModel) -> Iterator[Report]:
         for retry in model.retries:
             if retry.kind in ("loop", "recursion") and not model.sdk_retries_off(retry):
-                yield Report(retry.node, retry_message(model, retry))
+                yield Report(retry.node, retry_message(model, retry), help=RETRY_HELP)

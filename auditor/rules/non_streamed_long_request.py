@@ -74,4 +74,5 @@ class NonStreamedLongRequest(Rule):
         for call, tokens in model.non_streamed(self.settings.max_tokens_threshold):
             if model.refusal(call) is None:
                 later = model.refused_by_newer_sdk(call)
-                yield Report(call.node, long_request(model, call, tokens, None, later), stream_fix(model, call))
+                message, advice = long_request(model, call, tokens, None, later)
+                yield Report(call.node, message, stream_fix(model, call), advice)

@@ -67,4 +67,5 @@ class NonStreamedRequestOverSdkLimit(Rule):
         for call, tokens in model.non_streamed(0):
             refused = model.refusal(call)
             if refused is not None:
-                yield Report(call.node, long_request(model, call, tokens, refused), stream_fix(model, call))
+                message, advice = long_request(model, call, tokens, refused)
+                yield Report(call.node, message, stream_fix(model, call), advice)

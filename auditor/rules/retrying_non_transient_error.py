@@ -65,31 +65,40 @@ class RetryingNonTransientError(Rule):
         for retry in model.retries:
             where = f"(the retry on line {model.line(retry.node)})"
             if retry.any_error:  # a retry decorator with no filter retries on any error
-                yield Report(retry.node, _in_vain("This retry retries on any error, so it", non_transient_below("Exception"), where))
+                message, advice = _in_vain("This retry retries on any error, so it", non_transient_below("Exception"), where)
+                yield Report(retry.node, message, help=advice)
                 continue
             for caught in retry.retried_on or ():
                 base = non_transient_base(caught.name) if caught.kind == "sdk" else None
                 if base is not None:
+                    named = model.code(caught.node)
+                    subject = "it" if named.rsplit(".", 1)[-1] == base else f"a {base}"
                     yield Report(
                         caught.node,
-                        f"Retrying on {model.code(caught.node)} cannot help: a {base} fails the same way "
-                        f"on every attempt {where}. Retry only "
-                        "transient errors (RateLimitError, APIConnectionError, InternalServerError), "
-                        "or let the SDK retry them",
+                        f"Retrying on {named} cannot help: {subject} fails the same way on every attempt {where}",
                         drop_class_fix(model, retry, caught),
+                        TRANSIENT_ONLY,
                     )
                     continue
                 below = non_transient_below(caught.name or "BaseException") if caught.kind != "other" else []
                 if below:
                     what = "a bare `except:`" if caught.kind == "bare" else model.code(caught.node)
-                    yield Report(caught.node, _in_vain(f"Retrying on {what}", below, where))
+                    message, advice = _in_vain(f"Retrying on {what}", below, where)
+                    yield Report(caught.node, message, help=advice)
 
 
-def _in_vain(what: str, errors: list[str], where: str) -> str:
+TRANSIENT_ONLY = "Retry only transient errors (RateLimitError, APIConnectionError, InternalServerError), or let the SDK retry them"
+
+
+def _in_vain(what: str, errors: list[str], where: str) -> tuple[str, str]:
+    """The diagnosis names the statuses; the help, the classes to leave out of the retry."""
+    statuses = [str(NON_TRANSIENT_STATUS[error]) for error in errors]
     named = [f"{error} ({NON_TRANSIENT_STATUS[error]})" for error in errors]
-    listed = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
     return (
-        f"{what} also re-sends {listed}, which fail the same way on every attempt {where}. "
-        "Retry only transient errors (RateLimitError, APIConnectionError, InternalServerError), "
-        "or let the SDK retry them"
+        f"{what} also re-sends {_listed(statuses)} errors, which fail the same way on every attempt {where}",
+        f"{TRANSIENT_ONLY}; {_listed(named)} never {'succeeds' if len(errors) == 1 else 'succeed'} on a retry",
     )
+
+
+def _listed(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else items[0]

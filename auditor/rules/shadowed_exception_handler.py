@@ -83,8 +83,9 @@ class ShadowedExceptionHandler(Rule):
                         handler.type,
                         f"`except {model.code(handler.type)}` can never run: {_earlier(model, clauses)} "
                         f"{'catches' if len(clauses) == 1 else 'catch'} "
-                        f"{'it' if len(shadows) == 1 else 'all of them'} first. Move the specific handler above the broad one",
+                        f"{'it' if len(shadows) == 1 else 'all of them'} first",
                         move_handler_fix(model, statement, handler),
+                        "Move the specific handler above the broad one",
                     )
                     continue
                 for member, by in shadows:
@@ -92,8 +93,8 @@ class ShadowedExceptionHandler(Rule):
                         yield Report(
                             member.node,
                             f"{model.code(member.node)} in this tuple is never caught here: "
-                            f"{_earlier(model, [by[0]])} catches it first. Move it into a handler above "
-                            "that one, or drop it",
+                            f"{_earlier(model, [by[0]])} catches it first",
+                            help="Move it into a handler above that one, or drop it",
                         )
 
 

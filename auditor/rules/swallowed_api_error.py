@@ -61,9 +61,9 @@ class SwallowedApiError(Rule):
                     what = "bare `except:`" if handler.type is None else f"`except {model.code(handler.type)}`"
                     yield Report(
                         handler.type or handler,
-                        f"{what} swallows SDK errors: nothing is logged, re-raised or returned, so "
-                        "an outage or a rate limit looks like an empty answer. Log the error "
-                        "(log.exception(...)) and re-raise it or return an explicit fallback",
+                        f"{what} swallows SDK errors, so an outage or a rate limit looks like an empty answer",
+                        help="Nothing is logged, re-raised or returned: log the error (log.exception(...)) "
+                        "and re-raise it or return an explicit fallback",
                     )
 
 

@@ -65,13 +65,13 @@ class TimeoutDisabled(Rule):
             if _disabled(setting) and model.written_here(config, "timeout"):
                 where = "with_options()" if config.derived else f"{config.class_name}()"
                 fix = replace_none_fix(model, setting, seconds, config=config)
-                yield Report(setting.node or config.node, _message(where, setting), fix)
+                yield Report(setting.node or config.node, _message(where, setting), fix, FINITE_TIMEOUT)
         for call in model.sdk_calls:
             own = model.call_timeout(call)
             if own is not None and _disabled(own):
                 setting = own
                 fix = replace_none_fix(model, setting, seconds, call=call)
-                yield Report(setting.node or call.node, _message(f"{call.operation}()", setting), fix)
+                yield Report(setting.node or call.node, _message(f"{call.operation}()", setting), fix, FINITE_TIMEOUT)
 
 
 def _disabled(setting: Setting) -> bool:
@@ -81,7 +81,7 @@ def _disabled(setting: Setting) -> bool:
 def _message(where: str, setting: Setting) -> str:
     maybe = "" if setting.certain else " may be"
     verb = "disables" if setting.certain else "would disable"
-    return (
-        f"timeout{maybe} None on {where}{origin(setting.source)}: this {verb} the timeout, so a stalled request "
-        "waits forever. Set a finite timeout such as timeout=60.0, and stream long generations"
-    )
+    return f"timeout{maybe} None on {where}{origin(setting.source)}: this {verb} the timeout, so a stalled request waits forever"
+
+
+FINITE_TIMEOUT = "Set a finite timeout such as timeout=60.0, and stream long generations"

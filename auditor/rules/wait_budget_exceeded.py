@@ -66,7 +66,7 @@ class WaitBudgetExceeded(Rule):
             total = client_budget(timeout, retries)
             if total is not None and total > budget:
                 where = "with_options()" if config.derived else f"{config.class_name}()"
-                yield Report(config.node, _message(where, timeout, retries, total, budget))
+                yield Report(config.node, _message(where, timeout, retries, total, budget), help=FIT_THE_BUDGET)
         for call in model.sdk_calls:
             own = model.call_timeout(call)
             if own is None or not own.known or not isinstance(own.value, float):
@@ -76,7 +76,7 @@ class WaitBudgetExceeded(Rule):
             if total is None:  # max_retries is not known: one attempt is all that can be proved
                 total = own.value
             if total > budget:
-                yield Report(own.node or call.node, _message(f"{call.operation}()", own, retries, total, budget))
+                yield Report(own.node or call.node, _message(f"{call.operation}()", own, retries, total, budget), help=FIT_THE_BUDGET)
 
 
 def _message(where: str, timeout: Setting, retries: Setting, total: float, budget: float) -> str:
@@ -85,7 +85,7 @@ def _message(where: str, timeout: Setting, retries: Setting, total: float, budge
         waits = f"{attempts_wait(timeout.value, retries.value + 1, total)} (max_retries={retries.value})"
     else:
         waits = f"at least {format_seconds(timeout.value)} (one attempt; max_retries is not known)"
-    return (
-        f"{where} can wait {waits}, above max-total-wait = {format_seconds(budget)}. "
-        "Lower the timeout or max_retries so the worst case fits the caller's budget"
-    )
+    return f"{where} can wait {waits}, above max-total-wait = {format_seconds(budget)}"
+
+
+FIT_THE_BUDGET = "Lower the timeout or max_retries so the worst case fits the caller's budget"

@@ -4,7 +4,7 @@ retry shapes that wait on a flag. Each positive has a negative beside it."""
 
 from __future__ import annotations
 
-from conftest import findings, messages
+from conftest import RETRY_HELP, explained, findings, messages
 
 
 def test_a_client_passed_to_a_helper_is_judged_at_its_construction() -> None:
@@ -24,9 +24,11 @@ def test_a_client_passed_to_a_helper_is_judged_at_its_construction() -> None:
         ask_with_timeout(plain)
         """
     assert findings(source) == [("ANT401", 3, 9)]
-    assert messages(source) == [
-        "ANT401 Anthropic() has no timeout and the call on line 7 sets none: each attempt can wait 600 s (the SDK "
-        "default). Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+    assert explained(source) == [
+        (
+            "ANT401 Anthropic() and the call on line 7 set no timeout: each attempt can wait 600 s (the SDK default)",
+            "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        ),
     ]
 
 
@@ -130,9 +132,13 @@ def test_keyword_arguments_a_helper_builds() -> None:
                 self.other = anthropic.Anthropic(**self._guarded_params())
         """
     assert findings(source) == [("ANT402", 8, 28)]
-    assert messages(source)[0].startswith(
-        "ANT402 timeout may be None on Anthropic() (class attribute timeout of Chat on line 5): this would disable"
-    )
+    assert explained(source) == [
+        (
+            "ANT402 timeout may be None on Anthropic() (class attribute timeout of Chat on line 5): this would disable "
+            "the timeout, so a stalled request waits forever",
+            "Set a finite timeout such as timeout=60.0, and stream long generations",
+        )
+    ]
 
 
 def test_a_private_helpers_default_is_not_what_runs_when_every_caller_passes_it() -> None:
@@ -188,7 +194,7 @@ def test_loops_that_wait_on_a_flag_are_retries_that_never_stop() -> None:
             return result
         """
     assert findings(source) == [("ANT301", 7, 5)]
-    assert ": it never stops retrying." in messages(source)[0]
+    assert explained(source) == [("ANT301 This loop re-sends the SDK call on line 9 on top of the SDK's own retries: it never stops retrying", RETRY_HELP)]
 
 
 def test_a_retry_on_a_superclass_re_sends_the_errors_that_cannot_succeed() -> None:
@@ -205,11 +211,14 @@ def test_a_retry_on_a_superclass_re_sends_the_errors_that_cannot_succeed() -> No
             return client.messages.create(model="m", max_tokens=100, messages=[])
         """
     assert findings(source) == [("ANT303", 5, 56)]
-    assert messages(source) == [
-        "ANT303 Retrying on anthropic.APIStatusError also re-sends BadRequestError (400), AuthenticationError (401), "
-        "PermissionDeniedError (403), NotFoundError (404) and UnprocessableEntityError (422), which fail the same "
-        "way on every attempt (the retry on line 5). Retry only transient errors (RateLimitError, "
-        "APIConnectionError, InternalServerError), or let the SDK retry them",
+    assert explained(source) == [
+        (
+            "ANT303 Retrying on anthropic.APIStatusError also re-sends 400, 401, 403, 404 and 422 errors, which "
+            "fail the same way on every attempt (the retry on line 5)",
+            "Retry only transient errors (RateLimitError, APIConnectionError, InternalServerError), or let the SDK "
+            "retry them; BadRequestError (400), AuthenticationError (401), PermissionDeniedError (403), "
+            "NotFoundError (404) and UnprocessableEntityError (422) never succeed on a retry",
+        ),
     ]
 
 
@@ -224,7 +233,16 @@ def test_older_and_looping_generation_calls() -> None:
         streamed = client.beta.messages.tool_runner(model="m", max_tokens=8192, messages=[], tools=[], stream=True)
         """
     assert findings(source) == [("ANT101", 4, 1), ("ANT101", 5, 10)]
-    assert messages(source)[1].endswith("Stream it: pass `stream=True` to `tool_runner(...)`: each turn is then streamed")
+    assert explained(source) == [
+        (
+            "ANT101 max_tokens=8,192 without streaming: a long answer can run past the timeout and be retried from scratch",
+            "Stream it: `with client.beta.prompt_caching.messages.stream(...) as stream: message = stream.get_final_message()`",
+        ),
+        (
+            "ANT101 max_tokens=8,192 without streaming: a long answer can run past the timeout and be retried from scratch",
+            "Stream it: pass `stream=True` to `tool_runner(...)`: each turn is then streamed",
+        ),
+    ]
 
 
 def test_getattr_with_a_literal_name() -> None:
@@ -271,7 +289,7 @@ def test_an_sdk_method_handed_to_a_wrapper_that_retries_it() -> None:
             return plain(len, "x")
         """
     assert findings(source) == [("ANT301", 6, 5)]
-    assert messages(source)[0].startswith("ANT301 This loop re-sends the SDK call on line 8 on top of the SDK's own retries.")
+    assert explained(source) == [("ANT301 This loop re-sends the SDK call on line 8 on top of the SDK's own retries", RETRY_HELP)]
 
 
 def test_functools_partial_of_an_sdk_method() -> None:

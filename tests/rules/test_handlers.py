@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import findings, messages
+from conftest import explained, findings
 
 
 def ant201(source: str) -> list[tuple[str, int, int]]:
@@ -62,7 +62,7 @@ def test_correct_order_is_silent() -> None:
 
 
 def test_message_names_the_earlier_clause() -> None:
-    assert messages(
+    assert explained(
         """
         from anthropic import APIError as E, RateLimitError
         try:
@@ -74,8 +74,10 @@ def test_message_names_the_earlier_clause() -> None:
         """,
         select=("ANT201",),
     ) == [
-        "ANT201 `except RateLimitError` can never run: the `except E` on line 5 catches it first. Move the "
-        "specific handler above the broad one"
+        (
+            "ANT201 `except RateLimitError` can never run: the `except E` on line 5 catches it first",
+            "Move the specific handler above the broad one",
+        ),
     ]
 
 
@@ -118,7 +120,7 @@ def test_bare_except_before_others_is_a_syntax_error() -> None:
 
 
 def test_tuples_member_by_member() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         try:
@@ -134,12 +136,21 @@ def test_tuples_member_by_member() -> None:
         """,
         select=("ANT201",),
     ) == [
-        "ANT201 `except (anthropic.RateLimitError, anthropic.InternalServerError)` can never run: the `except "
-        "anthropic.APIStatusError` on line 5 catches all of them first. Move the specific handler above the broad one",
-        "ANT201 anthropic.BadRequestError in this tuple is never caught here: the `except anthropic.APIStatusError` "
-        "on line 5 catches it first. Move it into a handler above that one, or drop it",
-        "ANT201 anthropic.NotFoundError in this tuple is never caught here: the `except anthropic.APIStatusError` "
-        "on line 5 catches it first. Move it into a handler above that one, or drop it",
+        (
+            "ANT201 `except (anthropic.RateLimitError, anthropic.InternalServerError)` can never run: the `except "
+            "anthropic.APIStatusError` on line 5 catches all of them first",
+            "Move the specific handler above the broad one",
+        ),
+        (
+            "ANT201 anthropic.BadRequestError in this tuple is never caught here: the `except "
+            "anthropic.APIStatusError` on line 5 catches it first",
+            "Move it into a handler above that one, or drop it",
+        ),
+        (
+            "ANT201 anthropic.NotFoundError in this tuple is never caught here: the `except "
+            "anthropic.APIStatusError` on line 5 catches it first",
+            "Move it into a handler above that one, or drop it",
+        ),
     ]
 
 
@@ -332,7 +343,7 @@ def test_retry_loop_continue_is_not_swallowing() -> None:
 
 
 def test_earlier_tuple_clause_is_named_whole_and_dead_handlers_are_not_also_swallows() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         client = anthropic.Anthropic(timeout=10)
@@ -344,11 +355,13 @@ def test_earlier_tuple_clause_is_named_whole_and_dead_handlers_are_not_also_swal
             pass
         """,
     ) == [
-        "ANT201 `except (anthropic.RateLimitError, anthropic.APITimeoutError)` can never run: the `except "
-        "(anthropic.APIStatusError, anthropic.APIConnectionError)` on line 6 catches all of them first. Move the "
-        "specific handler above the broad one"
+        (
+            "ANT201 `except (anthropic.RateLimitError, anthropic.APITimeoutError)` can never run: the `except "
+            "(anthropic.APIStatusError, anthropic.APIConnectionError)` on line 6 catches all of them first",
+            "Move the specific handler above the broad one",
+        ),
     ]
-    assert messages(
+    assert explained(
         """
         import anthropic
         try:
@@ -362,6 +375,9 @@ def test_earlier_tuple_clause_is_named_whole_and_dead_handlers_are_not_also_swal
         """,
         select=("ANT201",),
     ) == [
-        "ANT201 `except (anthropic.RateLimitError, anthropic.APITimeoutError)` can never run: the clauses on lines "
-        "5 and 7 catch all of them first. Move the specific handler above the broad one"
+        (
+            "ANT201 `except (anthropic.RateLimitError, anthropic.APITimeoutError)` can never run: the clauses on "
+            "lines 5 and 7 catch all of them first",
+            "Move the specific handler above the broad one",
+        ),
     ]

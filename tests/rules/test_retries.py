@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import findings, messages
+from conftest import RETRY_HELP, explained, findings
 
 HEADER = """
 import asyncio
@@ -18,7 +18,6 @@ aclient = anthropic.AsyncAnthropic(timeout=30)
 bare = anthropic.Anthropic(timeout=30, max_retries=0)
 """
 BASE = HEADER.count("\n")  # line numbers below are relative to the end of HEADER
-
 
 def retries(source: str, **settings: object) -> list[tuple[str, int, int]]:
     found = findings(HEADER + source, select=("ANT3",), **settings)  # type: ignore[arg-type]
@@ -39,7 +38,7 @@ def ask():
 
 
 def test_message_gives_the_worst_case() -> None:
-    assert messages(
+    assert explained(
         HEADER
         + """
 def ask():
@@ -51,10 +50,7 @@ def ask():
 """,
         select=("ANT301",),
     ) == [
-        f"ANT301 This loop re-sends the SDK call on line {BASE + 5} on top of the SDK's own retries: 3 attempts x 3 "
-        "SDK attempts (max_retries=2) = up to 9 requests. Let the SDK retry instead: Anthropic(max_retries=N) or "
-        "client.with_options(max_retries=N); keep your own logic for application decisions such as falling back "
-        "to another model"
+        (f"ANT301 This loop re-sends the SDK call on line {BASE + 5}: 3 attempts x 3 SDK attempts (max_retries=2) = up to 9 requests", RETRY_HELP)
     ]
 
 
@@ -88,7 +84,7 @@ def flagged():
             pass
 """
     ) == [("ANT301", 3, 5), ("ANT303", 7, 16), ("ANT301", 13, 5), ("ANT301", 21, 5), ("ANT303", 25, 9)]
-    text = messages(
+    text = explained(
         HEADER
         + """
 async def forever():
@@ -108,8 +104,10 @@ async def counted():
 """,
         select=("ANT301",),
     )
-    assert ": it never stops retrying." in text[0]
-    assert ": 4 attempts x 3 SDK attempts (max_retries=2) = up to 12 requests." in text[1]
+    assert text == [
+        (f"ANT301 This loop re-sends the SDK call on line {BASE + 5} on top of the SDK's own retries: it never stops retrying", RETRY_HELP),
+        (f"ANT301 This loop re-sends the SDK call on line {BASE + 13}: 4 attempts x 3 SDK attempts (max_retries=2) = up to 12 requests", RETRY_HELP),
+    ]
 
 
 def test_not_retries() -> None:
@@ -192,7 +190,7 @@ def derived():
 
 
 def test_loop_around_a_helper_in_the_same_module() -> None:
-    found = messages(
+    found = explained(
         HEADER
         + """
 def complete(prompt):
@@ -208,10 +206,11 @@ def ask(prompt):
         select=("ANT301",),
     )
     assert found == [
-        f"ANT301 This loop re-sends the SDK call on line {BASE + 8} (through complete()) on top of the SDK's own "
-        "retries: 5 attempts x 3 SDK attempts (max_retries=2) = up to 15 requests. Let the SDK retry instead: "
-        "Anthropic(max_retries=N) or client.with_options(max_retries=N); keep your own logic for application "
-        "decisions such as falling back to another model"
+        (
+            f"ANT301 This loop re-sends the SDK call on line {BASE + 8} (through complete()): 5 attempts x 3 SDK attempts "
+            "(max_retries=2) = up to 15 requests",
+            RETRY_HELP,
+        )
     ]
 
 
@@ -264,7 +263,7 @@ async def generator():
 
 
 def test_decorator_messages_count_attempts_or_say_forever() -> None:
-    found = messages(
+    found = explained(
         HEADER
         + """
 @retry
@@ -277,8 +276,10 @@ def b():
 """,
         select=("ANT302",),
     )
-    assert ": it never stops retrying." in found[0]
-    assert ": 5 attempts x 3 SDK attempts (max_retries=2) = up to 15 requests." in found[1]
+    assert found == [
+        (f"ANT302 This retry decorator re-sends the SDK call on line {BASE + 4} on top of the SDK's own retries: it never stops retrying", RETRY_HELP),
+        (f"ANT302 This retry decorator re-sends the SDK call on line {BASE + 8}: 5 attempts x 3 SDK attempts (max_retries=2) = up to 15 requests", RETRY_HELP),
+    ]
 
 
 def test_backoff_retrying_stamina_configured_and_local_decorators() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import findings, messages
+from conftest import explained, findings
 
 
 def ant1(source: str, **settings: object) -> list[tuple[str, int, int]]:
@@ -85,7 +85,7 @@ def test_unresolved_client_never_gets_ant102() -> None:
 
 
 def test_model_limit_table() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         client = anthropic.Anthropic()
@@ -94,17 +94,21 @@ def test_model_limit_table() -> None:
         """,
         select=("ANT1",),
     ) == [
-        "ANT102 max_tokens=10,000 without streaming: above the 8,192 that claude-opus-4-0 allows without "
-        "streaming, so the SDK raises ValueError before sending. Stream it: `with client.messages.stream(...) "
-        "as stream: message = stream.get_final_message()`",
-        "ANT101 max_tokens=10,000 without streaming: a long answer can run past the HTTP timeout and be "
-        "retried from scratch. Stream it: `with client.messages.stream(...) as stream: message = "
-        "stream.get_final_message()`",
+        (
+            "ANT102 max_tokens=10,000 without streaming: above 8,192 for claude-opus-4-0, the SDK raises "
+            "ValueError before sending",
+            "Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
+        ),
+        (
+            "ANT101 max_tokens=10,000 without streaming: a long answer can run past the timeout and be retried "
+            "from scratch",
+            "Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
+        ),
     ]
 
 
 def test_constants_arithmetic_class_constants_and_sources() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         MAX = 8 * 1024
@@ -121,13 +125,19 @@ def test_constants_arithmetic_class_constants_and_sources() -> None:
         """,
         select=("ANT1",),
     ) == [
-        "ANT101 max_tokens=8,192 (constant MAX on line 3) without streaming: a long answer can run past the "
-        "HTTP timeout and be retried from scratch. Stream it: `async with self.client.messages.stream(...) as "
-        "stream: message = await stream.get_final_message()`",
+        (
+            "ANT101 max_tokens=8,192 (constant MAX on line 3) without streaming: a long answer can run past the "
+            "timeout and be retried from scratch",
+            "Stream it: `async with self.client.messages.stream(...) as stream: message = await "
+            "stream.get_final_message()`",
+        ),
         # A class attribute is a default an instance or a subclass can override: "may be".
-        "ANT101 max_tokens may be 16,384 (class attribute LIMIT of Writer on line 6) without streaming: a long answer can run "
-        "past the HTTP timeout and be retried from scratch. Stream it: `async with "
-        "self.client.messages.stream(...) as stream: message = await stream.get_final_message()`",
+        (
+            "ANT101 max_tokens may be 16,384 (class attribute LIMIT of Writer on line 6) without streaming: a long "
+            "answer can run past the timeout and be retried from scratch",
+            "Stream it: `async with self.client.messages.stream(...) as stream: message = await "
+            "stream.get_final_message()`",
+        ),
     ]
 
 
@@ -161,7 +171,7 @@ def test_params_dict_and_conditional_keys() -> None:
 
 
 def test_parameter_default_and_environment() -> None:
-    assert messages(
+    assert explained(
         """
         import os
         import anthropic
@@ -179,12 +189,16 @@ def test_parameter_default_and_environment() -> None:
         """,
         select=("ANT101",),
     ) == [
-        "ANT101 max_tokens may be 16,000 (default of parameter max_tokens of ask()) without streaming: a long "
-        "answer can run past the HTTP timeout and be retried from scratch. Stream it: `with "
-        "client.messages.stream(...) as stream: message = stream.get_final_message()`",
-        "ANT101 max_tokens may be 8,192 (default of environment variable MAX_TOKENS) without streaming: a long "
-        "answer can run past the HTTP timeout and be retried from scratch. Stream it: `with "
-        "client.messages.stream(...) as stream: message = stream.get_final_message()`",
+        (
+            "ANT101 max_tokens may be 16,000 (default of parameter max_tokens of ask()) without streaming: a long "
+            "answer can run past the timeout and be retried from scratch",
+            "Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
+        ),
+        (
+            "ANT101 max_tokens may be 8,192 (default of environment variable MAX_TOKENS) without streaming: a long "
+            "answer can run past the timeout and be retried from scratch",
+            "Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
+        ),
     ]
 
 
@@ -215,7 +229,7 @@ def test_threshold_option_and_lookalikes() -> None:
 
 
 def test_match_captures_shifts_and_stream_suggestions() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         client = anthropic.Anthropic(timeout=60)
@@ -231,9 +245,15 @@ def test_match_captures_shifts_and_stream_suggestions() -> None:
         """,
         select=("ANT1",),
     ) == [
-        "ANT101 max_tokens=16,384 without streaming: a long answer can run past the HTTP timeout and be retried "
-        "from scratch. Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
-        "ANT101 max_tokens_to_sample=9,000 without streaming: a long answer can run past the HTTP timeout and be "
-        "retried from scratch. Stream it: pass `stream=True` and read the events (legacy completions have no "
-        "`.stream()` helper), or move to `messages.stream(...)`",
+        (
+            "ANT101 max_tokens=16,384 without streaming: a long answer can run past the timeout and be retried "
+            "from scratch",
+            "Stream it: `with client.messages.stream(...) as stream: message = stream.get_final_message()`",
+        ),
+        (
+            "ANT101 max_tokens_to_sample=9,000 without streaming: a long answer can run past the timeout and be "
+            "retried from scratch",
+            "Stream it: pass `stream=True` and read the events (legacy completions have no `.stream()` helper), or "
+            "move to `messages.stream(...)`",
+        ),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import findings, messages
+from conftest import explained, findings
 
 
 def ant401(source: str, **settings: object) -> list[tuple[str, int, int]]:
@@ -59,7 +59,7 @@ def test_timeout_only_per_call_is_fine_and_one_call_without_is_not() -> None:
 
 
 def test_message_names_the_call_and_the_default() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         client = anthropic.Anthropic(max_retries=4)
@@ -67,9 +67,10 @@ def test_message_names_the_call_and_the_default() -> None:
         """,
         select=("ANT401",),
     ) == [
-        "ANT401 Anthropic() has no timeout and the call on line 4 sets none: each attempt can wait "
-        "600 s (the SDK default): 600 s x 5 attempts + 7.5 s of backoff = 3,007.5 s. Pass timeout= to the client, e.g. "
-        "Anthropic(timeout=60.0), or to every call"
+        (
+            "ANT401 Anthropic() and the call on line 4 set no timeout: 600 s (SDK default) x 5 attempts + 7.5 s of backoff = 3,007.5 s",
+            "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        )
     ]
 
 
@@ -403,7 +404,7 @@ def test_all_none_timeout_objects() -> None:
 
 
 def test_none_through_constant_parameter_default_and_with_options() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         NO_TIMEOUT = None
@@ -417,12 +418,16 @@ def test_none_through_constant_parameter_default_and_with_options() -> None:
         """,
         select=("ANT402",),
     ) == [
-        "ANT402 timeout may be None on Anthropic() (default of parameter timeout of make_client()): "
-        "this would disable the timeout, so a stalled request waits forever. Set a finite timeout "
-        "such as timeout=60.0, and stream long generations",
-        "ANT402 timeout None on with_options() (constant NO_TIMEOUT on line 3): this disables the "
-        "timeout, so a stalled request waits forever. Set a finite timeout such as timeout=60.0, "
-        "and stream long generations",
+        (
+            "ANT402 timeout may be None on Anthropic() (default of parameter timeout of make_client()): "
+            "this would disable the timeout, so a stalled request waits forever",
+            "Set a finite timeout such as timeout=60.0, and stream long generations",
+        ),
+        (
+            "ANT402 timeout None on with_options() (constant NO_TIMEOUT on line 3): this disables the "
+            "timeout, so a stalled request waits forever",
+            "Set a finite timeout such as timeout=60.0, and stream long generations",
+        ),
     ]
 
 
@@ -456,7 +461,7 @@ def test_budget_off_without_setting() -> None:
 
 
 def test_client_budget() -> None:
-    assert messages(
+    assert explained(
         """
         import anthropic
         a = anthropic.Anthropic(timeout=120, max_retries=5)
@@ -468,8 +473,11 @@ def test_client_budget() -> None:
         max_total_wait=300,
     ) == [
         # The same figure as the inventory's worst case: six attempts and the SDK's backoff between them.
-        "ANT403 Anthropic() can wait 120 s x 6 attempts + 15.5 s of backoff = 735.5 s (max_retries=5), above "
-        "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
+        (
+            "ANT403 Anthropic() can wait 120 s x 6 attempts + 15.5 s of backoff = 735.5 s (max_retries=5), above "
+            "max-total-wait = 300 s",
+            "Lower the timeout or max_retries so the worst case fits the caller's budget",
+        ),
     ]
 
 
@@ -510,7 +518,7 @@ def test_parameter_default_none_checked_before_use_is_not_proof() -> None:
 
 
 def test_attempts_come_from_the_call_and_unknown_retries_give_no_total() -> None:
-    assert messages(
+    assert explained(
         """
         import os
         import anthropic
@@ -524,17 +532,23 @@ def test_attempts_come_from_the_call_and_unknown_retries_give_no_total() -> None
         """,
         select=("ANT401",),
     ) == [
-        "ANT401 Anthropic() has no timeout and the call on line 6 sets none: each attempt can wait 600 s (the SDK "
-        "default): 600 s x 6 attempts + 15.5 s of backoff = 3,615.5 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
-        "ANT401 Anthropic() has no timeout and the call on line 8 sets none: each attempt can wait 600 s (the SDK "
-        "default). Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
-        "ANT401 Anthropic() has no timeout and the call on line 10 sets none: each attempt can wait 600 s (the SDK "
-        "default): 600 s x 1 attempt = 600 s. Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        (
+            "ANT401 Anthropic() and the call on line 6 set no timeout: 600 s (SDK default) x 6 attempts + 15.5 s of backoff = 3,615.5 s",
+            "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        ),
+        (
+            "ANT401 Anthropic() and the call on line 8 set no timeout: each attempt can wait 600 s (the SDK default)",
+            "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        ),
+        (
+            "ANT401 Anthropic() and the call on line 10 set no timeout: 600 s (SDK default) x 1 attempt = 600 s",
+            "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        ),
     ]
 
 
 def test_budget_with_unknown_retries_claims_only_one_attempt() -> None:
-    assert messages(
+    assert explained(
         """
         import os
         import anthropic
@@ -545,32 +559,70 @@ def test_budget_with_unknown_retries_claims_only_one_attempt() -> None:
         select=("ANT403",),
         max_total_wait=300,
     ) == [
-        "ANT403 messages.create() can wait at least 400 s (one attempt; max_retries is not known), above "
-        "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
-        "ANT403 Anthropic() can wait 3,600 s x 10,001 attempts + 79,975.5 s of backoff = 36,083,575.5 s (max_retries=10000), above "
-        "max-total-wait = 300 s. Lower the timeout or max_retries so the worst case fits the caller's budget",
+        (
+            "ANT403 messages.create() can wait at least 400 s (one attempt; max_retries is not known), above "
+            "max-total-wait = 300 s",
+            "Lower the timeout or max_retries so the worst case fits the caller's budget",
+        ),
+        (
+            "ANT403 Anthropic() can wait 3,600 s x 10,001 attempts + 79,975.5 s of backoff = 36,083,575.5 s (max_retries=10000), above "
+            "max-total-wait = 300 s",
+            "Lower the timeout or max_retries so the worst case fits the caller's budget",
+        ),
     ]
+
+
+SIZES = """
+    import anthropic
+    small = anthropic.Anthropic()
+    medium = anthropic.Anthropic()
+    large = anthropic.Anthropic()
+    small.messages.create(model="m", max_tokens=1024, messages=[])
+    medium.messages.create(model="m", max_tokens=8192, messages=[])
+    large.messages.create(model="m", max_tokens=32000, messages=[])
+    """
 
 
 def test_the_suggested_timeout_fits_the_call() -> None:
     """Above the SDK's own estimate for a long non-streamed answer, or stream first: a shorter
     timeout would turn long answers into timeouts and re-generations."""
-    found = messages(
-        """
-        import anthropic
-        small = anthropic.Anthropic()
-        medium = anthropic.Anthropic()
-        large = anthropic.Anthropic()
-        small.messages.create(model="m", max_tokens=1024, messages=[])
-        medium.messages.create(model="m", max_tokens=8192, messages=[])
-        large.messages.create(model="m", max_tokens=32000, messages=[])
-        """,
-        select=("ANT401",),
-    )
-    assert [m.split(". ", 1)[1] for m in found] == [
-        "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
-        "Pass timeout= to the client above the SDK's estimate of 230.4 s for max_tokens=8,192, e.g. "
-        "Anthropic(timeout=240.0), or stream the call",
-        "Stream the call on line 8 first (the SDK expects max_tokens=32,000 to take up to 900 s unstreamed), "
-        "then pass timeout= to the client",
+    assert explained(SIZES, select=("ANT401",)) == [
+        (
+            "ANT401 Anthropic() and the call on line 6 set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s",
+            "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        ),
+        (
+            "ANT401 Anthropic() and the call on line 7 set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s",
+            "Pass timeout= to the client above the SDK's estimate of 230.4 s for max_tokens=8,192, e.g. "
+            "Anthropic(timeout=240.0), or stream the call",
+        ),
+        (
+            # The SDK refuses this call (ANT102), so it is never sent: one attempt's wait is all there is to say.
+            "ANT401 Anthropic() and the call on line 8 set no timeout: each attempt can wait 600 s (the SDK default)",
+            "Stream the call on line 8 first (the SDK expects max_tokens=32,000 to take up to 900 s unstreamed), "
+            "then pass timeout= to the client",
+        ),
     ]
+
+
+def test_an_sdk_older_than_its_estimate_is_not_said_to_estimate() -> None:
+    """The SDK estimates how long a non-streamed answer takes from 0.47.0 on, with its refusal of
+    long ones. Before that it made no estimate: the figure is told as the rate 0.47.0 assumes,
+    and the call it does not refuse is sent, so the whole worst case is counted."""
+    rate = "SDK 0.46.0 makes no estimate; 0.47.0 and later assume 128,000 tokens an hour"
+    assert explained(SIZES, select=("ANT401",), target_sdk_version="0.46.0") == [
+        (
+            "ANT401 Anthropic() and the call on line 6 set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s",
+            "Pass timeout= to the client, e.g. Anthropic(timeout=60.0), or to every call",
+        ),
+        (
+            "ANT401 Anthropic() and the call on line 7 set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s",
+            f"Pass timeout= to the client above 230.4 s, what max_tokens=8,192 can take unstreamed ({rate}), e.g. "
+            "Anthropic(timeout=240.0), or stream the call",
+        ),
+        (
+            "ANT401 Anthropic() and the call on line 8 set no timeout: 600 s (SDK default) x 3 attempts + 1.5 s of backoff = 1,801.5 s",
+            f"Stream the call on line 8 first (max_tokens=32,000 can take up to 900 s unstreamed: {rate}), then pass timeout= to the client",
+        ),
+    ]
+    assert explained(SIZES, select=("ANT401",), target_sdk_version="0.47.0") == explained(SIZES, select=("ANT401",))
