@@ -1,5 +1,6 @@
-"""The README's tables that the code can write: the rules (from the rule classes) and the
-options of `auditor check` (from its click options). Each sits between two markers:
+"""The README's tables that the code can write: the rules (from the rule classes), the
+options of `auditor check` (from its click options), and the quick start's sample report (what
+`auditor check` prints for one file of the example project). Each sits between two markers:
 
     <!-- generated: rules -->
     ...
@@ -11,7 +12,9 @@ options of `auditor check` (from its click options). Each sits between two marke
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,7 +52,18 @@ def check_options_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-TABLES: dict[str, Callable[[], str]] = {"rules": rules_table, "check options": check_options_table}
+# The sample report: run as a user runs it, from the repository root, in a process of its own.
+SAMPLE = ("check", "--no-cache", "--color", "never", "examples/support_bot/agent.py")
+
+
+def sample_report() -> str:
+    """The full report of one example file, in a fenced block: the quick start shows the format."""
+    keep = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_OUTPUT_FORMAT", "GITHUB_ACTIONS", "FORCE_COLOR", "NO_COLOR")}
+    done = subprocess.run([sys.executable, "-m", "auditor", *SAMPLE], cwd=README.parent, env=keep, capture_output=True, text=True, timeout=120)
+    return f"```console\n$ auditor check {SAMPLE[-1]}\n{done.stdout}```\n"
+
+
+TABLES: dict[str, Callable[[], str]] = {"rules": rules_table, "check options": check_options_table, "quick start output": sample_report}
 
 
 def _section(name: str) -> re.Pattern[str]:
