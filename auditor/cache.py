@@ -210,11 +210,11 @@ class ResultCache:
         """The summary of a module another module's analysis read. Findings stored for the
         same content are kept; anything stored for other content is replaced."""
         entry = self.entries.get(path)
-        if entry is None or entry.get("key") != key or entry.get("deps", {}) != deps:
-            entry = {"key": key}
+        if entry is None or entry.get("key") != key:
+            entry = {"key": key, **({"deps": deps} if deps else {})}
+        elif entry.get("summary") == summary:
+            return
         entry["summary"] = summary
-        if deps:
-            entry["deps"] = deps
         self.entries[path] = entry
         self.changed = True
 

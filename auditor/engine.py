@@ -188,9 +188,9 @@ def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilt
 
 
 # With project-wide analysis, a module that never names the SDK can still call it through a
-# client another module builds (`make_client().messages.create(...)`): a generation call
-# always spells its resource.
-_RESOURCE_WORDS = re.compile(rb"messages|completions")
+# client another module builds (`make_client().messages.create(...)`): such a module is parsed
+# when it spells a generation call.
+_RESOURCE_WORDS = re.compile(rb"\.\s*(?:messages|completions)\s*\.\s*(?:create|stream|parse|tool_runner)\b")
 
 
 def prepare(
@@ -318,7 +318,7 @@ def _link_results(result: FileResult, model: SdkModel, source: str, linking: Lin
         except RecursionError:
             summary = None
         if summary is not None:
-            result.summary = Record(linking.summary_key, summary, dict(resolver.deps))
+            result.summary = Record(linking.summary_key, summary, {})
             resolver.summaries.records[linking.path] = result.summary  # later jobs of this worker read it
     result.deps = dict(resolver.deps)
     result.computed = dict(resolver.summaries.computed)

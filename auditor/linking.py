@@ -73,7 +73,7 @@ def _computer(settings: Settings) -> Compute:
 
 
 def _summarise_file(path: Path, data: bytes, summaries: Summaries, settings: Settings) -> tuple[dict[str, object], dict[str, str]]:
-    """A module asked about by another: parsed here, its own questions answered the same way."""
+    """A module asked about by another: parsed here, read on its own (see summarise)."""
     from auditor.engine import decode
     from auditor.prescreen import screen
 
@@ -95,13 +95,12 @@ def _summarise_file(path: Path, data: bytes, summaries: Summaries, settings: Set
     from auditor.project.summary import summarise
     from auditor.sdk.model import SdkModel
 
-    resolver = Resolver(summaries, *named)
     try:
-        model = SdkModel(module, str(path), settings.sdk, settings.retry_decorators, settings.target_sdk_version, resolver)
+        model = SdkModel(module, str(path), settings.sdk, settings.retry_decorators, settings.target_sdk_version)
         summary = summarise(model, named[0], named[1], shown(summaries.layout, path), source)
     except RecursionError:
         return EMPTY_SUMMARY, {}
-    return summary, resolver.deps
+    return summary, {}
 
 
 def shown(layout: ProjectLayout, path: Path) -> str:

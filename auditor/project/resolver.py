@@ -139,6 +139,8 @@ class Resolver:
         return None
 
     def _entry(self, qualname: str, depth: int) -> Entry | None:
+        if self.summaries.layout.find(qualname) is not None:
+            return None  # a module itself: it exports nothing under its own name
         split = self._split(qualname) if depth <= MAX_ALIASES else None
         if split is None:
             return None

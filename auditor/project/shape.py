@@ -73,13 +73,14 @@ def _valid_setting(setting: Any) -> bool:
     required = {"known", "value", "certain", "where", "source"}
     return (
         type(setting) is dict
-        and required <= setting.keys() <= required | {"param", "index"}
+        and required <= setting.keys() <= required | {"param", "index", "ref"}
         and type(setting["known"]) is bool
         and (setting["value"] is None or type(setting["value"]) in (int, float))
         and type(setting["certain"]) is bool
         and type(setting["where"]) is str
         and _valid_source(setting["source"])
         and type(setting.get("param", "")) is str
+        and type(setting.get("ref", "")) is str
         and (setting.get("index") is None or type(setting["index"]) is int)
     )
 

@@ -36,9 +36,17 @@ MAX_TEXT = 200  # longer strings are not worth carrying (and are not model names
 
 
 
-def summarise(model: SdkModel, module: str | None, is_package: bool, shown: str, source: str) -> Summary:
-    """The summary of one module (`shown`: its path relative to the project root)."""
-    return _Summariser(model, module, is_package, shown, source).summary()
+def summarise(analysed: SdkModel, module: str | None, is_package: bool, shown: str, source: str) -> Summary:
+    """The summary of one module (`shown`: its path relative to the project root).
+
+    It is read from the module alone, never from other modules' summaries (a model of the same
+    tree without the project): so a summary is valid exactly as long as its file is unchanged,
+    import cycles need no special case, and what a module takes from another stays a reference
+    (an alias, a setting's `ref`) that the module reading it follows through the project."""
+    alone = SdkModel(
+        analysed.module, analysed.path, analysed.inference.sdk_settings, analysed.retry_decorators, analysed.sdk_version, None, analysed.facts
+    )
+    return _Summariser(alone, module, is_package, shown, source).summary()
 
 
 class _Summariser:
@@ -63,6 +71,10 @@ class _Summariser:
             if target:
                 yield name, {"kind": "alias", "target": target}
         elif binding.kind == "assign" and binding.value is not None:
+            reference = self._reference(binding.value)
+            if reference is not None:  # `LIMIT = settings.MAX_TOKENS`: the other module's value
+                yield name, {"kind": "alias", "target": reference}
+                return
             entry = self._constant(name, binding.value, self.lines.get(("", name)))
             if entry is None:
                 entry = self._client(name, binding.value)
@@ -110,15 +122,50 @@ class _Summariser:
         return self._client_entry("client", name, clients, None, self.lines.get(("", name)))
 
     def _function(self, name: str, function: cst.FunctionDef) -> dict[str, Any] | None:
-        result = self.model.inference.function_result(function)
-        if isinstance(result, ClientSet) and result.complete and result.configs:
-            return self._client_entry("factory", f"{name}()", result, function, self.lines.get(("def", name)))
-        if is_retry_decorator(self.model, function):
+        """A factory, a retry decorator or a helper that calls the SDK; each question is asked
+        only of the functions that could be one (a summary is computed for every module)."""
+        if self.builds_clients and any(isinstance(r.value, (cst.Call, cst.Name, cst.Attribute)) for r in self.model.facts.returns(function)):
+            result = self.model.inference.function_result(function)
+            if isinstance(result, ClientSet) and result.complete and result.configs:
+                return self._client_entry("factory", f"{name}()", result, function, self.lines.get(("def", name)))
+        if function in self.looping and is_retry_decorator(self.model, function):
             return {"kind": "retry-decorator", "where": self._where(self.lines.get(("def", name)))}
         clients = self._client_parameters(function)
-        if clients or self.model.call_sites(function.body):
+        if clients or (self.builds_clients and self.model.call_sites(function.body)):
             return {"kind": "sdk-helper", "where": self._where(self.lines.get(("def", name))), "clients": clients}
         return None
+
+    @cached_property
+    def builds_clients(self) -> bool:
+        """Only a module that names the SDK (or a declared client class or factory) can build a
+        client itself: the text says so before any inference is asked."""
+        declared = self.model.inference.sdk_settings
+        words = ["anthropic", *(name.rsplit(".", 1)[-1] for name in (*declared.client_classes, *declared.client_factories))]
+        return any(word in self.source for word in words)
+
+    @cached_property
+    def looping(self) -> set[cst.FunctionDef]:
+        """The module-level functions with a loop somewhere inside: the only retry decorators."""
+        found = set()
+        for loop in self.model.loops:
+            outermost = None
+            for ancestor in self.model.ancestors(loop):
+                if isinstance(ancestor, cst.FunctionDef):
+                    outermost = ancestor
+            if outermost is not None:
+                found.add(outermost)
+        return found
+
+    @cached_property
+    def generation_calls(self) -> dict[cst.FunctionDef, list[tuple[cst.Call, cst.Name]]]:
+        """Generation-shaped calls (`x.messages.create(...)`) by the function that holds them."""
+        found: dict[cst.FunctionDef, list[tuple[cst.Call, cst.Name]]] = {}
+        for call in self.model.calls:
+            root = generation_root(call)
+            function = self.model.enclosing_function(call) if root is not None else None
+            if root is not None and function is not None:
+                found.setdefault(function, []).append((call, root))
+        return found
 
     def _client_parameters(self, function: cst.FunctionDef) -> dict[str, Any]:
         """The parameters the function makes generation calls through (`client.messages.create`
@@ -126,10 +173,7 @@ class _Summariser:
         provably sets no timeout: a caller's client then waits with its own timeout."""
         positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
         found: dict[str, Any] = {}
-        for call in self.model.calls_inside(function.body):
-            root = generation_root(call)
-            if root is None:
-                continue
+        for call, root in self.generation_calls.get(function, ()):
             bindings = self.model.lookup(root.value, self.model.scope_of(root))
             if len(bindings) != 1 or bindings[0].kind != "param" or self.model.enclosing_function(bindings[0].node) is not function:
                 continue
@@ -152,7 +196,20 @@ class _Summariser:
         for keyword, read in (("timeout", settings.client_timeout), ("max_retries", settings.client_max_retries)):
             setting = settings.clients_setting(clients, read)
             entry[keyword] = self._setting(setting, self._parameter(clients.configs, keyword, factory))
+            expressions = clients.configs[0].arguments.expressions(keyword) if len(clients.configs) == 1 else []
+            reference = self._reference(expressions[0]) if len(expressions) == 1 and not setting.known else None
+            if reference is not None:  # `timeout=settings.TIMEOUT`: read where the client is used
+                entry[keyword]["ref"] = reference
         return entry
+
+    def _reference(self, expr: cst.BaseExpression) -> str | None:
+        """The absolute name of what `expr` imports (`TIMEOUT`, `settings.TIMEOUT`), if anything."""
+        if not isinstance(expr, (cst.Name, cst.Attribute)):
+            return None
+        named = self.model.qualified_name(expr)
+        if named is None or named.startswith("builtins.") or named.split(".")[0] == "anthropic":
+            return None
+        return absolute_name(named, self.module, self.is_package)
 
     def _setting(self, setting: Setting, parameter: tuple[str, int | None] | None) -> dict[str, Any]:
         source = setting.source

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from auditor.sdk.model import SdkModel
 
 
+# Decorators that never retry: a function under one of these is not asked about.
+_NOT_RETRIES = frozenset({"staticmethod", "classmethod", "property", "abstractmethod", "override", "cached_property", "wraps"})
 # The attribute names between a client and a generation method: `x.beta.prompt_caching.messages`.
 _RESOURCE_NAMES = frozenset({"beta", "prompt_caching", "messages", "completions", *table.RESPONSE_WRAPPERS})
 
@@ -225,14 +227,20 @@ class Calls:
         module is asked only about calls that pass a client."""
         external = self.inference.external
         found: list[RemoteCall] = []
-        if external is None:
-            return found
+        for call in self.facts.calls:  # as SdkModel.client_configs does: every client is known after
+            self.inference.infer(call)
+        if external is None or not (self.inference.configs or self.inference.imports_clients):
+            return found  # no client here to hand to anyone
         for call in self.facts.calls:
+            if not any(isinstance(arg.value, (cst.Name, cst.Attribute)) for arg in call.args):
+                continue
+            name = self.inference.qualified_name(call.func)
+            if name is None or not self.inference.in_project(name):
+                continue
             passed = {index: self.inference.client(arg.value) for index, arg in enumerate(call.args) if not arg.star}
             if not any(passed.values()):
                 continue
-            name = self.inference.qualified_name(call.func)
-            entry = external.entry(name) if name is not None and self.inference.in_project(name) else None
+            entry = external.entry(name)
             if entry is None or entry.get("kind") != "sdk-helper":
                 continue
             for param, facts in entry["clients"].items():
@@ -251,13 +259,16 @@ class Calls:
         return None
 
     def _may_be_retried(self, call: cst.Call) -> bool:
-        """Only a call under a `try`, or in a decorated function, can be retried: only there is
-        it worth asking another module what the function called does."""
+        """Only a call under a `try` in a loop, or in a decorated function, can be retried:
+        only there is it worth asking another module what the function called does."""
+        in_try = False
         for ancestor in self.facts.ancestors(call):
             if isinstance(ancestor, (cst.Try, cst.TryStar)):
+                in_try = True
+            elif isinstance(ancestor, (cst.For, cst.While)) and in_try:
                 return True
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                return isinstance(ancestor, cst.FunctionDef) and bool(ancestor.decorators)
+            elif isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return isinstance(ancestor, cst.FunctionDef) and any(last_name(d.decorator) not in _NOT_RETRIES for d in ancestor.decorators)
         return False
 
     def _project_helper(self, call: cst.Call) -> str | None:

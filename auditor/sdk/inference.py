@@ -10,10 +10,10 @@ from collections.abc import Sequence
 import libcst as cst
 
 from auditor.analysis.evaluate import Evaluator
-from auditor.analysis.external import Entry, External
+from auditor.analysis.external import Entry, External, constant
 from auditor.analysis.infer import ImportedCall, Inference, QName, Value
 from auditor.analysis.module import ModuleFacts
-from auditor.analysis.values import Known, Source
+from auditor.analysis.values import Known, Source, is_number
 from auditor.config import SdkSettings
 from auditor.sdk import table
 from auditor.sdk.facts import ClientConfig, ClientSet, ExternalClient, Resource, Setting, unknown_setting
@@ -82,7 +82,8 @@ class SdkInference(Inference):
     def union(self, values: Sequence[Value | None], strict: bool) -> Value | None:
         """Clients merge (incomplete if some path is unknown, unless `strict`); resources merge
         when their paths agree; anything else must agree exactly."""
-        values = [self._maybe_client(v) for v in values]
+        if any(isinstance(v, (ClientSet, Resource)) for v in values):
+            values = [self._maybe_client(v) for v in values]
         clients = [v for v in values if isinstance(v, ClientSet)]
         if clients:
             merged = _merge_all(clients)
@@ -107,8 +108,7 @@ class SdkInference(Inference):
         return super().union(values, strict)
 
     def _maybe_client(self, value: Value | None) -> Value | None:
-        """An imported client among several possible values (`client or default_client`, a
-        parameter some caller passes one to) is that client."""
+        """An imported client among clients (`client or default_client`) is that client."""
         if isinstance(value, (QName, ImportedCall)):
             return self.imported_client(value) or value
         return value
@@ -119,6 +119,11 @@ class SdkInference(Inference):
         if value not in self._imported:
             self._imported[value] = self._read_imported_client(value)
         return self._imported[value]
+
+    @property
+    def imports_clients(self) -> bool:
+        """Has this module been found to use a client another module builds?"""
+        return any(clients is not None for clients in self._imported.values())
 
     def _read_imported_client(self, value: QName | ImportedCall) -> ClientSet | None:
         factory = isinstance(value, ImportedCall)
@@ -151,6 +156,11 @@ class SdkInference(Inference):
                 passed = [positional[index]]
             if passed:
                 return self._passed_setting(passed[0])
+        reference = raw.get("ref")
+        if reference and self.external is not None:  # `timeout=settings.TIMEOUT` in the other module
+            value = constant(self.external.entry(reference))
+            if value is not None and (value.value is None or is_number(value.value)):
+                return Setting(value.value, value.source, True, value.certain)
         source = Source(raw["source"]["kind"], raw["source"]["name"], raw["source"]["owner"], where=raw["where"])
         return Setting(raw["value"], source, raw["known"], raw["certain"])
 

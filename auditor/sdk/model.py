@@ -44,8 +44,10 @@ class SdkModel:
         retry_decorators: Sequence[str] = (),
         sdk_version: str = CURRENT,
         external: External | None = None,
+        facts: ModuleFacts | None = None,
     ) -> None:
-        self.facts = ModuleFacts(module, path)
+        self.facts = facts if facts is not None else ModuleFacts(module, path)
+        self.sdk_version = sdk_version
         self.release = release(sdk_version)  # the facts of the SDK version the project targets
         self.inference = SdkInference(self.facts, sdk or SdkSettings(), self.release, external)
         self.external = external

@@ -157,7 +157,7 @@ RESPONSE_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 CLIENT_DERIVERS = frozenset({"with_options", "copy"})
 # The attributes of a client through which it makes or derives calls: reading one of these on
 # something another module builds is what makes it worth asking that module what it is.
-CLIENT_ENTRY_ATTRIBUTES = frozenset(path[0] for path in GENERATION_RESOURCES) | CLIENT_DERIVERS
+CLIENT_ENTRY_ATTRIBUTES = frozenset(path[0] for path in GENERATION_RESOURCES) | {"with_options"}
 
 
 # ---------------------------------------------------------------------------------------------
