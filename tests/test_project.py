@@ -573,3 +573,34 @@ def test_the_inventory_shows_the_calls_it_resolves_through_other_modules(tmp_pat
     ]
     text = auditor(tmp_path, "inventory", ".", "--no-cache")[1]
     assert "    client       Anthropic() at app/clients.py:4\n" in text
+
+
+def test_a_factory_whose_setting_comes_from_a_third_module(tmp_path: Path) -> None:
+    """clients.py builds with `timeout=settings.TIMEOUT`: main.py reads the value through both."""
+    files = {
+        **CONFIG,
+        "app/clients.py": """
+            import anthropic
+
+            from app import settings
+
+
+            def make_client():
+                return anthropic.Anthropic(max_retries=settings.RETRIES, timeout=settings.TIMEOUT)
+        """,
+        "app/main.py": """
+            from .clients import make_client
+
+            make_client().messages.create(model="m", max_tokens=512, messages=[])
+        """,
+    }
+    project(tmp_path, {**files, "app/settings.py": "TIMEOUT = 30.0\nRETRIES = 4\n"})
+    code, out, _ = auditor(tmp_path, "inventory", "app/main.py", "--no-cache", "--output-format", "json")
+    [call] = json.loads(out)["calls"]
+    assert (call["timeout"]["value"], call["timeout"]["source"], call["max_retries"]["value"]) == (30.0, "constant TIMEOUT, app/settings.py:1", 4)
+    # Without a timeout in the settings, the client has none: the call here is reported.
+    (tmp_path / "app/settings.py").write_text("import os\nTIMEOUT = float(os.environ['TIMEOUT'])\nRETRIES = 4\n")
+    assert check(tmp_path, "--select", "ANT401")[0] == []  # not provable: silent
+    (tmp_path / "app/settings.py").write_text("RETRIES = 4\n")
+    (tmp_path / "app/clients.py").write_text(textwrap.dedent(files["app/clients.py"]).replace(", timeout=settings.TIMEOUT", ""))
+    assert check(tmp_path, "--select", "ANT401")[0] == [("ANT401", "app/main.py", 3, 1)]

@@ -1,15 +1,13 @@
 """The link step: answer a module's questions about the rest of the project from summaries.
 
-`Summaries` holds one summary per module file, each valid for the file's content on disk now
-and for the summaries it was computed from (its `deps`, by digest): a record whose file or
-whose dependencies changed is recomputed, or, where computing is not allowed (the parent
-process), reported stale. `Resolver` is what one module's analysis sees (`External`): it maps
-a qualified name to the file of the module that defines it (longest module prefix, relative
-names from the module's own package), follows re-exports and `import *`, and records every
-summary it read, so that the module's cached result can be checked against them later.
-
-Facts do not cross an import cycle: a module met again while its own summary is being worked
-out counts as unknown, the same way from whichever side the cycle is entered.
+`Summaries` holds one summary per module file, valid for the file's content on disk now (a
+summary is read from its module alone, so nothing else can make it stale): a record whose file
+changed is recomputed, or, where computing is not allowed (the parent process), reported stale.
+`Resolver` is what one module's analysis sees (`External`): it maps a qualified name to the
+file of the module that defines it (longest module prefix, relative names from the module's own
+package), follows re-exports, references and `import *` (at most MAX_ALIASES steps, so a cycle
+of re-exports ends), and records every summary it read, so that the module's cached result can
+be checked against them later.
 """
 
 from __future__ import annotations
