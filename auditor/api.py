@@ -18,7 +18,7 @@ from pathlib import Path
 from auditor.cache import ResultCache, content_digest
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, Linking, analyse, check_bytes, display_path, finish, flagged_lines, parse_error_finding, prepare, read_file, trigger_pattern
+from auditor.engine import FileResult, Linking, analyse, check_bytes, display_path, finish, flagged_lines, may_call_sdk, parse_error_finding, prepare, read_file, trigger_pattern
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
 from auditor.linking import ProjectJob
@@ -232,13 +232,15 @@ def check_contents(contents: list[tuple[Path, bytes]], settings_for: Callable[[P
     workers. Not cached: the cache holds each path's working-tree result."""
     results: list[FileResult] = []
     jobs: list[_Job] = []
+    linker = _Linker(None) if options.project else None  # the other modules as they are on disk
     for index, (path, data) in enumerate(contents):
         settings = settings_for(path)
         result = FileResult(display_path(path))
-        if prepare(result, data, settings, options.use_prefilter) is None:
+        if prepare(result, data, settings, options.use_prefilter, options.project) is None:
             result = finish(result, settings)
         else:
-            jobs.append(_Job(index, path, result.path, settings, options.use_prefilter, False, options.file_time_limit, data=data))
+            project = linker.job(settings) if linker is not None else None
+            jobs.append(_Job(index, path, result.path, settings, options.use_prefilter, False, options.file_time_limit, data=data, project=project))
         results.append(result)
     for job, (analysed, _) in zip(jobs, _analyse_all(jobs, options)):
         results[job.index] = finish(analysed, job.settings)
@@ -311,9 +313,9 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
             result.computed = dict(linking.resolver.summaries.computed)
             prepared = None
         elif job.cells is not None:
-            prepared = _prepare_cells(job.cells, job.settings)
+            prepared = _prepare_cells(job.cells, job.settings, linking is not None)
         elif job.text is not None:
-            prepared = _prepare_text(job.text, job.settings)
+            prepared = _prepare_text(job.text, job.settings, linking is not None)
         else:
             prepared = prepare(result, data, job.settings, job.use_prefilter, job.project is not None)
         if prepared is not None:
@@ -337,20 +339,22 @@ def _linking(job: _Job, data: bytes, in_editor: bool) -> Linking | None:
     return Linking(resolver, None if in_editor or job.data is not None else key, shown(job.project.layout, path), str(path))
 
 
-def _prepare_cells(cells: tuple[str | None, ...], settings: Settings) -> tuple[str, bool, Notebook] | None:
+def _prepare_cells(cells: tuple[str | None, ...], settings: Settings, linked: bool) -> tuple[str, bool, Notebook] | None:
     """A notebook's cells, joined here in the worker (neutralising a magic compiles it)."""
     notebook = from_cells(cells)
-    prepared = _prepare_text(notebook.source, settings)
-    return None if prepared is None else (prepared[0], True, notebook)
+    prepared = _prepare_text(notebook.source, settings, linked)
+    return None if prepared is None else (prepared[0], prepared[1], notebook)
 
 
-def _prepare_text(text: str, settings: Settings) -> tuple[str, bool, None] | None:
+def _prepare_text(text: str, settings: Settings, linked: bool) -> tuple[str, bool, None] | None:
     """A buffer is already decoded (a coding cookie in it no longer applies): only the BOM and
     the prefilter remain of the byte-level checks."""
     source = text[1:] if text.startswith("\ufeff") else text
-    if trigger_pattern(settings).search(source.encode("utf-8", "surrogatepass")) is None:
+    data = source.encode("utf-8", "surrogatepass")
+    names_sdk = trigger_pattern(settings).search(data) is not None
+    if not names_sdk and not (linked and may_call_sdk(data)):
         return None
-    return source, True, None
+    return source, names_sdk, None
 
 
 def _raise_time_limit(signum: int, frame: object) -> None:
@@ -395,17 +399,19 @@ def check_text(text: str, path: Path, settings: Settings, supervisor: Supervisor
     in `supervisor`'s worker: a buffer that crashes the parser costs its diagnostics, not the
     server. Suppressions and per-file ignores apply as in a check. A `.ipynb` buffer is the
     notebook's JSON, read as `auditor check` reads the file."""
+    project = _Linker(None).job(settings)  # the other modules as they are saved
     if is_notebook(path.name):
-        job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, data=text.encode("utf-8", "surrogatepass"))
+        job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, data=text.encode("utf-8", "surrogatepass"), project=project)
     else:
-        job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, text)
+        job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, text, project=project)
     return _check_in(supervisor, job)
 
 
 def check_cells(cells: Sequence[str | None], path: Path, settings: Settings, supervisor: Supervisor[_Job, tuple[FileResult, str | None]]) -> FileResult:
     """Check a notebook an editor holds open, from its cells (`notebook.from_cells`), as if it
     were the notebook at `path`; like `check_text`. Findings carry their cell."""
-    return _check_in(supervisor, _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, cells=tuple(cells)))
+    job = _Job(0, path, display_path(path), settings, True, False, FILE_TIME_LIMIT, cells=tuple(cells), project=_Linker(None).job(settings))
+    return _check_in(supervisor, job)
 
 
 def _check_in(supervisor: Supervisor[_Job, tuple[FileResult, str | None]], job: _Job) -> FileResult:

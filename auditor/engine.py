@@ -193,6 +193,11 @@ def check_bytes(result: FileResult, data: bytes, settings: Settings, use_prefilt
 _RESOURCE_WORDS = re.compile(rb"\.\s*(?:messages|completions)\s*\.\s*(?:create|stream|parse|tool_runner)\b")
 
 
+def may_call_sdk(data: bytes) -> bool:
+    """Does the text spell a generation call (`x.messages.create(`)? See _RESOURCE_WORDS."""
+    return _RESOURCE_WORDS.search(data) is not None
+
+
 def prepare(
     result: FileResult, data: bytes, settings: Settings, use_prefilter: bool, linked: bool = False
 ) -> tuple[str, bool, Notebook | None] | None:
@@ -210,7 +215,7 @@ def prepare(
         return None
     trigger = trigger_pattern(settings)
     could_reference_sdk = trigger.search(data) is not None
-    may_call = could_reference_sdk or (linked and _RESOURCE_WORDS.search(data) is not None)
+    may_call = could_reference_sdk or (linked and may_call_sdk(data))
     if use_prefilter and not may_call and is_notebook(path):
         return None  # not even read as JSON: nothing in it names the SDK
     try:
@@ -226,7 +231,7 @@ def prepare(
     if notebook is not None:  # the bytes include outputs: what counts is the code
         code = source.encode()
         could_reference_sdk = could_reference_sdk and trigger.search(code) is not None
-        may_call = could_reference_sdk or (linked and _RESOURCE_WORDS.search(code) is not None)
+        may_call = could_reference_sdk or (linked and may_call_sdk(code))
     if use_prefilter and not may_call:
         return None
     size = len(data) if notebook is None else len(source.encode())  # a notebook's outputs are never parsed

@@ -604,3 +604,54 @@ def test_a_factory_whose_setting_comes_from_a_third_module(tmp_path: Path) -> No
     (tmp_path / "app/settings.py").write_text("RETRIES = 4\n")
     (tmp_path / "app/clients.py").write_text(textwrap.dedent(files["app/clients.py"]).replace(", timeout=settings.TIMEOUT", ""))
     assert check(tmp_path, "--select", "ANT401")[0] == [("ANT401", "app/main.py", 3, 1)]
+
+
+def test_a_helper_of_another_module_that_builds_the_keyword_arguments(tmp_path: Path) -> None:
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **SETTINGS,
+                "app/requests.py": """
+                    from .settings import MAX_TOKENS
+
+
+                    def build_request(prompt):
+                        return {"model": "m", "max_tokens": MAX_TOKENS, "messages": [prompt]}
+
+
+                    def build_short(prompt):
+                        request = {"model": "m", "messages": [prompt]}
+                        request["max_tokens"] = 512
+                        return request
+
+
+                    def client_params():
+                        return {"timeout": None, "max_retries": 3}
+
+
+                    def some_params(fast):
+                        if fast:
+                            return {"timeout": 10.0}
+                        return {"max_retries": 3}
+                """,
+                "app/main.py": """
+                    import anthropic
+
+                    from .requests import build_request, build_short, client_params, some_params
+
+                    client = anthropic.Anthropic(timeout=900.0)
+                    client.messages.create(**build_request("hi"))
+                    client.messages.create(**build_short("hi"))
+                    other = anthropic.Anthropic(**client_params())
+                    unknown = anthropic.Anthropic(**some_params(True))
+                    unknown.messages.create(model="m", max_tokens=512, messages=[])
+                """,
+            },
+        ),
+        "--select",
+        "ANT101,ANT401,ANT402",
+    )
+    assert found == [("ANT101", "app/main.py", 6, 1), ("ANT402", "app/main.py", 8, 9)]
+    assert messages[found[0]].startswith("max_tokens=8,192 (constant MAX_TOKENS, app/settings.py:3) without streaming")
+    assert messages[found[1]].startswith("timeout None on Anthropic() (constant timeout in client_params(), app/requests.py:14)")

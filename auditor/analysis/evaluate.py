@@ -13,7 +13,8 @@ from typing import Literal
 import libcst as cst
 
 from auditor.analysis.external import constant
-from auditor.analysis.infer import ClassRef, FunctionRef, ImportedCall, Inference, Instance, QName
+from auditor.analysis.infer import ClassRef, ImportedCall, Inference, Instance, QName
+from auditor.analysis.keywords import Items, Keywords
 from auditor.analysis.module import ModuleFacts
 from auditor.analysis.scopes import Binding, ClassInfo
 from auditor.analysis.values import ABSENT, LITERAL, Known, Source, Unknown, is_number
@@ -66,10 +67,13 @@ class Evaluator:
     def __init__(self, facts: ModuleFacts, inference: Inference) -> None:
         self.facts = facts
         self.inference = inference
-        self._building: set[cst.FunctionDef] = set()
+        self.keywords = Keywords(facts, inference, self.evaluate)
+        self.synthetic = self.keywords.synthetic  # stand-in nodes and their values (see Keywords)
 
     def evaluate(self, expr: cst.BaseExpression, depth: int = 0) -> Known | Unknown:
         """The constant value of an expression, with where it came from, or Unknown."""
+        if expr in self.synthetic:
+            return self.synthetic[expr]
         if depth > 8:
             return Unknown("too deep")
         if isinstance(expr, cst.Integer):
@@ -251,105 +255,15 @@ class Evaluator:
         return Unknown("a call")
 
     def arguments(self, call: cst.Call) -> Arguments:
-        keywords: dict[str, list[cst.BaseExpression]] = {}
-        complete = True
-        for arg in call.args:
-            if arg.keyword is not None:
-                keywords.setdefault(arg.keyword.value, []).append(arg.value)
-            elif arg.star == "**":
-                folded = self._dict_items(arg.value)
-                if folded is None:
-                    complete = False
-                    continue
-                items, items_complete = folded
-                complete = complete and items_complete
-                for key, value in items:
-                    keywords.setdefault(key, []).append(value)
+        """A call's keyword arguments, with `**dict` literals and helpers folded in."""
+        keywords, complete = self.keywords.fold(call)
         return Arguments(self, call, keywords, complete)
+
+    def returned_items(self, function: cst.FunctionDef) -> Items | None:
+        return self.keywords.returned_items(function)
 
     def _callers_override(self, function: cst.FunctionDef, param: cst.CSTNode) -> bool:
         if not function.name.value.startswith("_") or function.name.value.startswith("__") or not isinstance(param, cst.Param):
             return False
         callers = self.inference.callers(param)
         return bool(callers) and all(self.facts.passed(call, bound, param) is not None for call, bound in callers)
-
-    def _dict_items(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
-        """The items of a dict literal, of a local name bound once to one (plus its item
-        writes), or of what a function of this module returns (`**self._request(...)`)."""
-        if isinstance(expr, cst.Call):
-            target = self.inference.infer(expr.func)
-            return self._returned_items(target.node) if isinstance(target, FunctionRef) else None
-        if isinstance(expr, cst.Attribute):  # `**self.request_kwargs`, set in `__init__` (in branches)
-            owner = self.facts.attribute_owner(expr)
-            if owner is None:
-                return None
-            bindings = self.facts.class_attribute(owner, expr.attr.value)
-            if not bindings or any(b.kind != "assign" or b.value is None for b in bindings):
-                return None
-            return _same_keys([self._literal_dict(b.value) for b in bindings if b.value is not None])
-        writes: list[tuple[cst.BaseExpression | None, cst.BaseExpression]] = []
-        if isinstance(expr, cst.Name):
-            scope = self.facts.scope_of(expr)
-            bindings = self.facts.lookup(expr.value, scope)
-            if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].value is None:
-                return None
-            writes = bindings[0].scope.item_writes.get(expr.value, [])
-            expr = bindings[0].value
-        base = self._literal_dict(expr)
-        if base is None:
-            return None
-        items, complete = base
-        for key_expr, value in writes:
-            key = self.evaluate(key_expr) if key_expr is not None else None
-            if isinstance(key, Known) and isinstance(key.value, str):
-                items.append((key.value, value))
-            else:
-                complete = False
-        return items, complete
-
-    def _returned_items(self, function: cst.FunctionDef) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
-        """A helper that builds keyword arguments: every `return` gives the same keys (else
-        which keys are passed depends on the path, and nothing is proved)."""
-        if function in self._building:
-            return None
-        self._building.add(function)
-        try:
-            found = [self._dict_items(node.value) if node.value is not None else None for node in self.facts.returns(function)]
-        finally:
-            self._building.discard(function)
-        return _same_keys(found)
-
-    def _literal_dict(self, expr: cst.BaseExpression) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
-        items: list[tuple[str, cst.BaseExpression]] = []
-        complete = True
-        if isinstance(expr, cst.Dict):
-            for element in expr.elements:
-                if isinstance(element, cst.DictElement):
-                    key = self.evaluate(element.key)
-                    if isinstance(key, Known) and isinstance(key.value, str):
-                        items.append((key.value, element.value))
-                        continue
-                complete = False
-            return items, complete
-        if isinstance(expr, cst.Call) and self.inference.qualified_name(expr.func) == "builtins.dict":
-            for arg in expr.args:
-                if arg.keyword is not None:
-                    items.append((arg.keyword.value, arg.value))
-                else:
-                    complete = False
-            return items, complete
-        return None
-
-
-def _same_keys(
-    found: list[tuple[list[tuple[str, cst.BaseExpression]], bool] | None],
-) -> tuple[list[tuple[str, cst.BaseExpression]], bool] | None:
-    """Several dicts one of which is passed (the returns of a helper, the branches that set an
-    attribute): proved only when every one has the same keys; a key's values are then all of
-    theirs (`Arguments.constant` says "takes several values" when they differ)."""
-    if not found or any(items is None for items in found):
-        return None
-    results = [items for items in found if items is not None]
-    if len({frozenset(key for key, _ in items) for items, _ in results}) != 1:
-        return None
-    return [item for items, _ in results for item in items], all(complete for _, complete in results)

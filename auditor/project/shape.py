@@ -34,6 +34,14 @@ def _valid_entry(entry: Any) -> bool:
         return entry.keys() == {"kind"}
     if kind == "retry-decorator":
         return entry.keys() == {"kind", "where"} and type(entry["where"]) is str
+    if kind == "kwargs":
+        return (
+            entry.keys() == {"kind", "where", "items", "complete"}
+            and type(entry["where"]) is str
+            and type(entry["complete"]) is bool
+            and type(entry["items"]) is dict
+            and all(type(key) is str and (item == {"kind": "unknown"} or _valid_entry(item) and item["kind"] in ("constant", "alias")) for key, item in entry["items"].items())
+        )
     if kind == "sdk-helper":
         return (
             entry.keys() == {"kind", "where", "clients"}

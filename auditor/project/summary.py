@@ -98,6 +98,8 @@ class _Summariser:
         source = known.source
         if source.kind == "literal":
             source = Source("constant", name)
+        elif source.kind == "constant" and line is None:  # a constant of this module, used in a helper
+            line = self.lines.get(("", source.name))
         where = source.where or self._where(line)
         return {
             "kind": "constant",
@@ -130,10 +132,42 @@ class _Summariser:
                 return self._client_entry("factory", f"{name}()", result, function, self.lines.get(("def", name)))
         if function in self.looping and is_retry_decorator(self.model, function):
             return {"kind": "retry-decorator", "where": self._where(self.lines.get(("def", name)))}
+        if any(isinstance(r.value, (cst.Dict, cst.Call, cst.Name)) for r in self.model.facts.returns(function)):
+            kwargs = self._keyword_arguments(function, self._where(self.lines.get(("def", name))))
+            if kwargs is not None:
+                return kwargs
         clients = self._client_parameters(function)
         if clients or (self.builds_clients and self.model.call_sites(function.body)):
             return {"kind": "sdk-helper", "where": self._where(self.lines.get(("def", name))), "clients": clients}
         return None
+
+    def _keyword_arguments(self, function: cst.FunctionDef, where: str) -> dict[str, Any] | None:
+        """A helper that returns the same keys on every path (`return {"model": MODEL,
+        "max_tokens": 8192}`, or a dict filled key by key): the keys, with each value when it is
+        one constant on every path."""
+        found = self.model.evaluator.returned_items(function)
+        if found is None or not found[0]:
+            return None
+        items, complete = found
+        values: dict[str, list[Known | None]] = {}
+        exported: dict[str, Any] = {}
+        for key, expr in items:
+            reference = self._reference(expr)
+            if reference is not None and len([k for k, _ in items if k == key]) == 1:
+                exported[key] = {"kind": "alias", "target": reference}  # `"max_tokens": MAX_TOKENS` imported
+                continue
+            known = self.model.evaluate(expr)
+            values.setdefault(key, []).append(known if isinstance(known, Known) and _exportable(known.value) else None)
+        for key, options in values.items():
+            first = options[0]
+            same = first is not None and all(o is not None and o.value == first.value and o.source == first.source for o in options)
+            if not same or first is None:
+                exported[key] = {"kind": "unknown"}
+                continue
+            # A literal in the dict is told as the helper's own; a constant by its own line.
+            line = None if first.source.kind == "constant" else self.lines.get(("def", function.name.value))
+            exported[key] = self.constant_entry(first, f"{key} in {function.name.value}()", line)
+        return {"kind": "kwargs", "where": where, "items": exported, "complete": complete}
 
     @cached_property
     def builds_clients(self) -> bool:

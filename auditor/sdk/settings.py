@@ -27,6 +27,10 @@ class SettingsInForce:
     def timeout_of(self, expr: cst.BaseExpression) -> Setting:
         """A `timeout=` value: seconds, None (disabled), or not known."""
         value = self.evaluator.evaluate(expr)
+        if expr in self.evaluator.synthetic:  # from another module's helper: nothing here to point at
+            if isinstance(value, Known) and (value.value is None or is_number(value.value)):
+                return Setting(None if value.value is None else float(value.value), value.source, True, value.certain)
+            return unknown_setting(value.reason if isinstance(value, Unknown) else "not a number")
         if isinstance(value, Known):
             if value.value is None:
                 return Setting(None, value.source, True, value.certain, expr)
@@ -108,9 +112,10 @@ class SettingsInForce:
 
     def _retries_of(self, expr: cst.BaseExpression) -> Setting:
         value = self.evaluator.evaluate(expr)
+        node = None if expr in self.evaluator.synthetic else expr
         if isinstance(value, Known) and isinstance(value.value, int) and not isinstance(value.value, bool):
-            return Setting(value.value, value.source, True, value.certain, expr)
-        return unknown_setting(value.reason if isinstance(value, Unknown) else "not an integer", expr)
+            return Setting(value.value, value.source, True, value.certain, node)
+        return unknown_setting(value.reason if isinstance(value, Unknown) else "not an integer", node)
 
     def _single_setting(self, arguments: Arguments, name: str, read: Callable[[cst.BaseExpression], Setting]) -> Setting:
         expressions = arguments.expressions(name)
