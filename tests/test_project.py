@@ -655,3 +655,62 @@ def test_a_helper_of_another_module_that_builds_the_keyword_arguments(tmp_path: 
     assert found == [("ANT101", "app/main.py", 6, 1), ("ANT402", "app/main.py", 8, 9)]
     assert messages[found[0]].startswith("max_tokens=8,192 (constant MAX_TOKENS, app/settings.py:3) without streaming")
     assert messages[found[1]].startswith("timeout None on Anthropic() (constant timeout in client_params(), app/requests.py:14)")
+
+
+def test_standard_input_is_linked_with_the_project(tmp_path: Path) -> None:
+    """An editor or a script checking an unsaved buffer sees what the saved modules export."""
+    project(tmp_path, FACTORY)
+    buffer = "from app.clients import make_client\n\nmake_client().messages.create(model='m', max_tokens=512, messages=[])\n"
+    code, out, err = auditor(tmp_path, "check", "-", "--stdin-filename", "app/new.py", "--output-format", "concise", "-q", stdin=buffer)
+    assert (code, err) == (1, "")
+    assert out.startswith("app/new.py:3:1: ANT401 make_client() (Anthropic(), app/clients.py:4) and the call on line 3 set no timeout")
+
+
+def test_diff_base_judges_the_change_with_the_same_links(tmp_path: Path) -> None:
+    """The base revision is linked too: a finding that crosses a module and was already there is
+    not new; the one the change adds is."""
+    from tests.conftest import git_env
+
+    env = git_env(tmp_path)
+    root = project(tmp_path / "repo", FACTORY)
+
+    def git(*args: str) -> None:
+        import subprocess
+
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    git("checkout", "-q", "-b", "feature")
+    with (root / "app/main.py").open("a") as stream:
+        stream.write("\n\ndef again(q):\n    return make_client().messages.create(model='m', max_tokens=512, messages=[q])\n")
+    git("commit", "-qam", "more")
+    code, out, err = auditor(root, "check", ".", "--diff-base", "main", "--output-format", "concise", "-q", env=env)
+    assert (code, err) == (1, "")
+    assert [line.split(": ")[0] for line in out.splitlines()] == ["app/main.py:18:12"]
+    assert out.startswith("app/main.py:18:12: ANT401 make_client() (Anthropic(), app/clients.py:4) and the call on line 18 set no timeout")
+
+
+def test_the_language_server_links_an_open_buffer_with_the_saved_modules(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.lsp_client import LspClient
+
+    root = project(tmp_path, FACTORY)
+    (root / ".git").mkdir()
+    client = LspClient([shutil.which("auditor") or "auditor", "server"], root, root / "server.log")
+    try:
+        client.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
+        client.notify("initialized", {})
+        uri = (root / "app" / "main.py").as_uri()
+        text = (root / "app" / "main.py").read_text()
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+        [diagnostic] = client.expect("textDocument/publishDiagnostics")["diagnostics"]
+        assert (diagnostic["code"], diagnostic["range"]["start"]) == ("ANT401", {"line": 4, "character": 13})
+        assert diagnostic["message"].startswith("make_client() (Anthropic(), app/clients.py:4) and the call on line 6 set no timeout")
+        client.request("shutdown", None)
+        client.notify("exit", None)
+        assert client.wait() == 0
+    finally:
+        client.close()
