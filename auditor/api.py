@@ -18,10 +18,10 @@ from pathlib import Path
 from auditor.cache import ResultCache, content_digest
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, Linking, analyse, check_bytes, display_path, finish, flagged_lines, may_call_sdk, parse_error_finding, prepare, read_file, trigger_pattern
+from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, may_call_sdk, parse_error_finding, prepare, read_file, trigger_pattern
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
-from auditor.linking import ProjectJob
+from auditor.linking import ProjectJob, module_resolver
 from auditor.project.resolver import Summaries
 from auditor.notebook import Notebook, from_cells, is_notebook
 from auditor.supervisor import Supervisor, WorkerLost
@@ -149,17 +149,16 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
 
 
 def _store(cache: ResultCache | None, linker: _Linker | None, job: _Job, result: FileResult, digest: str | None) -> None:
-    """Cache a job's findings with its summary and what it read, and the summaries it computed
-    of other modules on the way."""
+    """Cache a job's findings with the summaries they were judged with, and the summaries it
+    computed of other modules on the way."""
     if linker is not None:
-        linker.learn(job, result)
+        linker.learn(result)
     if cache is None:
         return
     for path, record in result.computed.items():
-        cache.put_summary(path, record.key, record.summary, record.deps)
+        cache.put_summary(path, record.key, record.summary)
     if digest is not None and not result.errors and not job.summary_only:
-        summary = result.summary.summary if result.summary is not None else None
-        cache.put(job.path, cache.key_for_digest(digest, job.settings), result.findings, result.inventory, summary, result.deps)
+        cache.put(job.path, cache.key_for_digest(digest, job.settings), result.findings, result.inventory, result.deps)
 
 
 class _Linker:
@@ -171,7 +170,7 @@ class _Linker:
         from auditor.project.resolver import Record
 
         self.cache = cache
-        self.records = {path: Record(*stored) for path, stored in (cache.summaries().items() if cache is not None else ())}
+        self.records = {path: Record(key, summary, {}) for path, (key, summary) in (cache.summaries().items() if cache is not None else ())}
         self._stores: dict[tuple[Path, str], Summaries] = {}
         self._settings: dict[tuple[Path, str], Settings] = {}
 
@@ -205,10 +204,8 @@ class _Linker:
                 found.append(job)
         return found
 
-    def learn(self, job: _Job, result: FileResult) -> None:
+    def learn(self, result: FileResult) -> None:
         self.records.update(result.computed)
-        if result.summary is not None:
-            self.records[os.path.abspath(job.path)] = result.summary
 
     def refresh(self) -> None:
         self._stores.clear()
@@ -306,21 +303,21 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
         signal.setitimer(signal.ITIMER_REAL, job.time_limit)
     try:
-        linking = _linking(job, data, in_editor) if job.project is not None else None
+        resolver = module_resolver(job.project, Path(os.path.abspath(job.path)), job.settings) if job.project is not None else None
         prepared: tuple[str, bool, Notebook | None] | None
-        if linking is not None and job.summary_only:
-            linking.resolver.summaries.current(os.path.abspath(job.path))
-            result.computed = dict(linking.resolver.summaries.computed)
+        if resolver is not None and job.summary_only:
+            resolver.summaries.current(os.path.abspath(job.path))
+            result.computed = dict(resolver.summaries.computed)
             prepared = None
         elif job.cells is not None:
-            prepared = _prepare_cells(job.cells, job.settings, linking is not None)
+            prepared = _prepare_cells(job.cells, job.settings, resolver is not None)
         elif job.text is not None:
-            prepared = _prepare_text(job.text, job.settings, linking is not None)
+            prepared = _prepare_text(job.text, job.settings, resolver is not None)
         else:
             prepared = prepare(result, data, job.settings, job.use_prefilter, job.project is not None)
         if prepared is not None:
             source, could_reference_sdk, notebook = prepared
-            analyse(result, source, could_reference_sdk, job.settings, job.inventory, notebook, linking)
+            analyse(result, source, could_reference_sdk, job.settings, job.inventory, notebook, resolver)
     except _TimeLimit:
         result = FileResult(job.shown, [parse_error_finding(job.shown, f"analysis stopped after {job.time_limit:g} s: the file was not checked")])
     finally:
@@ -328,15 +325,6 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     return result, None if in_editor else content_digest(data)
-
-
-def _linking(job: _Job, data: bytes, in_editor: bool) -> Linking | None:
-    from auditor.linking import module_resolver, shown
-
-    assert job.project is not None
-    path = Path(os.path.abspath(job.path))
-    resolver, key = module_resolver(job.project, path, job.settings, data)
-    return Linking(resolver, None if in_editor or job.data is not None else key, shown(job.project.layout, path), str(path))
 
 
 def _prepare_cells(cells: tuple[str | None, ...], settings: Settings, linked: bool) -> tuple[str, bool, Notebook] | None:

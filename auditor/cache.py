@@ -184,16 +184,17 @@ class ResultCache:
         key: str,
         findings: list[Finding],
         inventory: dict[str, Any] | None = None,
-        summary: dict[str, Any] | None = None,
         deps: dict[str, str] | None = None,
     ) -> None:
-        """A file's findings, with its summary and the summaries its analysis read (`deps`:
-        file -> digest): the findings hold only while those are unchanged."""
+        """A file's findings, with the summaries its analysis read (`deps`: file -> digest):
+        the findings hold only while those are unchanged. A summary stored for the same content
+        is kept."""
         entry: dict[str, Any] = {"key": key, "findings": [_record(f) for f in findings]}
         if inventory is not None:
             entry["inventory"] = inventory
-        if summary is not None:
-            entry["summary"] = summary
+        previous = self.entries.get(_entry_name(path))
+        if previous is not None and previous.get("key") == key and "summary" in previous:
+            entry["summary"] = previous["summary"]
         if deps:
             entry["deps"] = deps
         self.entries[_entry_name(path)] = entry
@@ -202,16 +203,16 @@ class ResultCache:
     def deps(self, path: Path) -> dict[str, str]:
         return dict(self.entries.get(_entry_name(path), {}).get("deps", {}))
 
-    def summaries(self) -> dict[str, tuple[str, dict[str, Any], dict[str, str]]]:
-        """Every stored module summary: file -> (content key, summary, deps)."""
-        return {name: (e["key"], e["summary"], e.get("deps", {})) for name, e in self.entries.items() if "summary" in e}
+    def summaries(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Every stored module summary: file -> (content key, summary)."""
+        return {name: (e["key"], e["summary"]) for name, e in self.entries.items() if "summary" in e}
 
-    def put_summary(self, path: str, key: str, summary: dict[str, Any], deps: dict[str, str]) -> None:
+    def put_summary(self, path: str, key: str, summary: dict[str, Any]) -> None:
         """The summary of a module another module's analysis read. Findings stored for the
         same content are kept; anything stored for other content is replaced."""
         entry = self.entries.get(path)
         if entry is None or entry.get("key") != key:
-            entry = {"key": key, **({"deps": deps} if deps else {})}
+            entry = {"key": key}
         elif entry.get("summary") == summary:
             return
         entry["summary"] = summary

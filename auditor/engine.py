@@ -51,24 +51,12 @@ class FileResult:
     parsed: bool = False
     # `auditor inventory`: this file's clients and calls (see auditor.inventory).
     inventory: dict[str, Any] | None = None
-    # Project-wide analysis: this module's summary, the summaries its analysis read (file ->
-    # digest) and those computed on the way (other modules' records, for the cache).
-    summary: Record | None = None
+    # Project-wide analysis: the summaries this module's analysis read (file -> digest), and
+    # those computed on the way (other modules' records, for the cache).
     deps: dict[str, str] = field(default_factory=dict)
     computed: dict[str, Record] = field(default_factory=dict)
     # False for the result of summarising a module another one reads: not a file checked.
     checked: bool = True
-
-
-@dataclass(frozen=True)
-class Linking:
-    """How one module's analysis reaches the rest of the project: the resolver it asks, and
-    the key its own summary is stored under (None: it cannot be imported, or is a buffer)."""
-
-    resolver: Resolver
-    summary_key: str | None
-    shown: str
-    path: str  # absolute: how summaries name the module's file
 
 
 def trigger_pattern(settings: Settings) -> re.Pattern[bytes]:
@@ -250,12 +238,12 @@ def analyse(
     settings: Settings,
     inventory: bool = False,
     notebook: Notebook | None = None,
-    linking: Linking | None = None,
+    resolver: Resolver | None = None,
 ) -> None:
     """Parse once, build the SDK model once, run every selected rule on it (and, for
     `auditor inventory`, read the inventory from the same model). A notebook's findings and
     inventory are then placed in their cells."""
-    _analyse(result, source, could_reference_sdk, settings, inventory, linking)
+    _analyse(result, source, could_reference_sdk, settings, inventory, resolver)
     if notebook is not None:
         result.findings = notebook.locate(result.findings)
         result.lines = flagged_lines(notebook.original, result.findings)
@@ -265,7 +253,7 @@ def analyse(
             place_in_cells(result.inventory, notebook)
 
 
-def _analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool, linking: Linking | None) -> None:
+def _analyse(result: FileResult, source: str, could_reference_sdk: bool, settings: Settings, inventory: bool, resolver: Resolver | None) -> None:
     path = result.path
     from auditor.prescreen import screen
 
@@ -283,7 +271,6 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
     result.parsed = True
     from auditor.sdk.model import SdkModel
 
-    resolver = linking.resolver if linking is not None else None
     try:
         model = SdkModel(module, path, settings.sdk, settings.retry_decorators, settings.target_sdk_version, resolver)
     except RecursionError:
@@ -307,26 +294,9 @@ def _analyse(result: FileResult, source: str, could_reference_sdk: bool, setting
         ignored = _ignored_by_path(path, settings)
         result.inventory = file_inventory(model, [f for f in findings if f.code not in ignored])
     result.lines = flagged_lines(source, result.findings)
-    if linking is not None:
-        _link_results(result, model, source, linking)
-
-
-def _link_results(result: FileResult, model: SdkModel, source: str, linking: Linking) -> None:
-    """The module's own summary (for the modules that import it) and what its analysis read."""
-    from auditor.project.resolver import Record
-    from auditor.project.summary import summarise
-
-    resolver = linking.resolver
-    if linking.summary_key is not None:
-        try:
-            summary = summarise(model, resolver.module, resolver.is_package, linking.shown, source)
-        except RecursionError:
-            summary = None
-        if summary is not None:
-            result.summary = Record(linking.summary_key, summary, {})
-            resolver.summaries.records[linking.path] = result.summary  # later jobs of this worker read it
-    result.deps = dict(resolver.deps)
-    result.computed = dict(resolver.summaries.computed)
+    if resolver is not None:  # what the analysis read of other modules, to check the cache by
+        result.deps = dict(resolver.deps)
+        result.computed = dict(resolver.summaries.computed)
 
 
 def _unused_ignores(path: str, suppressions: Suppressions, settings: Settings) -> list[Finding]:

@@ -53,16 +53,15 @@ def layout_for(root: Path) -> ProjectLayout:
     return _LAYOUTS[root]
 
 
-def module_resolver(job: ProjectJob, path: Path, settings: Settings, data: bytes) -> tuple[Resolver, str | None]:
-    """The resolver a job's module analyses with, and the key of the module's summary (None
-    when the module cannot be imported: a notebook, a file outside the source roots)."""
+def module_resolver(job: ProjectJob, path: Path, settings: Settings) -> Resolver:
+    """The resolver a job's module analyses with: its package, and the summaries this worker
+    holds, checked against the files once per job."""
     records = _RECORDS.setdefault((job.layout.root, job.settings_key), {})
     records.update(job.known)
     summaries = Summaries(job.layout, lambda p: content_key(p, job.settings_key), _computer(settings), records)
     named = job.layout.module_of(path)
     module, package = named if named is not None else (None, False)
-    key = f"{hashlib.sha256(data).hexdigest()[:32]}:{job.settings_key}" if named is not None else None
-    return Resolver(summaries, module, package), key
+    return Resolver(summaries, module, package)
 
 
 def _computer(settings: Settings) -> Compute:

@@ -415,7 +415,7 @@ def test_real_caches_of_every_kind_validate(tmp_path: Path) -> None:
         assert first == second
     document = json.loads((tmp_path / "c" / "results.json").read_text())
     assert sum(len(entry.get("findings", [])) for entry in document["entries"].values()) > 10
-    assert sum("summary" in entry for entry in document["entries"].values()) >= 4  # the modules of support_bot
+    assert sum("summary" in entry for entry in document["entries"].values()) == 1  # settings.py: what the others read
     assert sum(len(entry["inventory"]["calls"]) for entry in document["entries"].values() if "inventory" in entry) > 5
     # the example notebook: findings and rows placed in cells
     assert any("cell" in finding for entry in document["entries"].values() for finding in entry.get("findings", []))

@@ -443,7 +443,7 @@ def test_a_warm_run_parses_nothing_and_an_edit_reparses_only_what_it_must(tmp_pa
 
     cold, stats = run(".")
     assert cold == [("ANT401", "app/main.py", 5, 14)]
-    assert stats == "auditor: 4 files checked: 2 parsed, 0 other modules summarised, 0 from the cache"
+    assert stats == "auditor: 4 files checked: 2 parsed, 1 other modules summarised, 0 from the cache"
     assert run(".") == (cold, "auditor: 4 files checked: 0 parsed, 0 other modules summarised, 2 from the cache")
     # A comment in a module another one reads: that module alone is parsed again.
     with (tmp_path / "app/clients.py").open("a") as stream:
