@@ -119,7 +119,7 @@ def check_files(paths: list[Path], settings_for: Callable[[Path], Settings], opt
             continue
         jobs.append(job)
     if linker is not None:
-        jobs += linker.stale_jobs(jobs, options)
+        jobs += linker.stale_jobs(options)
     summarised: list[FileResult] = []
     for job, (result, digest) in zip(jobs, _analyse_all(jobs, options)):
         _store(cache, linker, job, result, digest)
@@ -193,13 +193,13 @@ class _Linker:
     def valid(self, settings: Settings, deps: dict[str, str]) -> bool:
         return self._store(settings).deps_valid(deps)
 
-    def stale_jobs(self, jobs: list[_Job], options: CheckOptions) -> list[_Job]:
-        """Summary jobs for modules that cached results read and that changed since."""
-        named = {os.path.abspath(job.path) for job in jobs}
+    def stale_jobs(self, options: CheckOptions) -> list[_Job]:
+        """Summary jobs for modules that cached results read and that changed since (named
+        ones too: checking a file does not summarise it)."""
         found = []
         for where, store in self._stores.items():
             settings = self._settings[where]
-            for path in sorted(store.stale - named):
+            for path in sorted(store.stale):
                 job = _Job(-1, Path(path), display_path(Path(path)), settings, False, False, options.file_time_limit, project=self.job(settings), summary_only=True)
                 found.append(job)
         return found

@@ -14,7 +14,8 @@ other modules it summarised and how many results came from the cache.
 
 Corpora, copied into a temporary directory first (runs write caches and edit files):
 - "anthropic source": the installed SDK package, a real SDK-heavy code base;
-- "framework": the installed mypy package, a large code base full of the word "messages";
+- "framework": the installed mypy package (or `--framework DIR`), a large code base full of the
+  word "messages" (its edited module is `options.py`);
 - "generated project": an application of N modules that call the SDK through a factory,
   settings, a retry decorator and helpers of other modules (the shapes of DESIGN.md).
 """
@@ -148,21 +149,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--modules", type=int, default=600, help="modules of the generated project")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--sdk-source", type=Path, help="the anthropic package's directory (default: the one this Python imports)")
+    parser.add_argument("--framework", type=Path, help="a large framework's package directory (default: mypy's, from this Python)")
     options = parser.parse_args()
-    import anthropic
-    import mypy
-
     after = [str(tool("auditor"))] if tool("auditor") else [sys.executable, "-m", "auditor"]
     before = [str(options.before)] if options.before else None
     print(machine())
     with tempfile.TemporaryDirectory(prefix="auditor-project-bench-") as name:
         tmp = Path(name)
+        sdk, framework = options.sdk_source or _package("anthropic"), options.framework or _package("mypy")
         corpora = {
-            "anthropic source": (Path(anthropic.__file__).parent, "anthropic/_constants.py", "anthropic"),
-            "framework (mypy)": (Path(mypy.__file__).parent, "mypy/options.py", "messages"),
+            "anthropic source": (sdk, f"{sdk.name}/_constants.py" if sdk else "", "anthropic"),
+            "framework": (framework, f"{framework.name}/options.py" if framework else "", "messages"),
         }
         session = Comparison(Plan(options.runs, options.quick), tmp, after, before)
         for corpus, (source, edited, word) in corpora.items():
+            if source is None:
+                print(f"[{corpus}: not installed, skipped]", file=sys.stderr)
+                continue
             root = tmp / corpus.split()[0]
             shutil.copytree(source, root / source.name, ignore=shutil.ignore_patterns("__pycache__"))
             (root / "pyproject.toml").write_text("[tool.auditor]\n")
@@ -170,6 +174,13 @@ def main() -> None:
         root = write_project(tmp / "generated", options.modules)
         _scenarios(session, "generated project", root, root / "app" / "settings.py", staged(root, "make_client"))
     print(session.report())
+
+
+def _package(name: str) -> Path | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    return Path(spec.origin).parent if spec is not None and spec.origin else None
 
 
 def _scenarios(session: Comparison, corpus: str, root: Path, edited: Path, files: list[str]) -> None:

@@ -449,6 +449,10 @@ def test_a_warm_run_parses_nothing_and_an_edit_reparses_only_what_it_must(tmp_pa
     with (tmp_path / "app/clients.py").open("a") as stream:
         stream.write("# a comment\n")
     assert run("app/main.py") == ([("ANT401", "app/main.py", 5, 14)], "auditor: 1 file checked: 0 parsed, 1 other modules summarised, 1 from the cache")
+    # The same in a run over the whole project, where that module is checked too.
+    with (tmp_path / "app/clients.py").open("a") as stream:
+        stream.write("# another comment\n")
+    assert run(".") == ([("ANT401", "app/main.py", 5, 14)], "auditor: 4 files checked: 1 parsed, 1 other modules summarised, 1 from the cache")
     # An edit that changes what it exports: the module that reads it is judged again.
     text = (tmp_path / "app/clients.py").read_text().replace("return anthropic.Anthropic()\n", "return anthropic.Anthropic(timeout=20.0)\n", 1)
     (tmp_path / "app/clients.py").write_text(text)

@@ -31,8 +31,11 @@ class ClientWithoutTimeout(Rule):
 
     A client without a timeout is fine when every call through it sets its own
     (`timeout=20` on each call, or `client.with_options(timeout=20)`): this rule only fires when
-    it sees a call that really runs with the default. A client whose calls auditor cannot see
-    (it is returned or imported elsewhere) is not reported.
+    it sees a call that really runs with the default. A client built in another module of the
+    project (a factory in `utils.py`, a module-level client) is reported where it enters this
+    module, naming where it is built; a client handed to another module's helper that calls
+    through it without a timeout is reported here too. A client whose calls auditor cannot see
+    (outside the project, or passed to code it cannot follow) is not reported.
 
     ## Example
     ```python
