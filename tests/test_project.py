@@ -718,3 +718,63 @@ def test_the_language_server_links_an_open_buffer_with_the_saved_modules(tmp_pat
         assert client.wait() == 0
     finally:
         client.close()
+
+
+def test_config_fields_of_every_kind_and_the_sdk_not_given(tmp_path: Path) -> None:
+    """pydantic, dataclass and attrs fields with declared defaults are "may be"; a timeout field
+    defaulting to None that reaches the client unguarded is ANT402; NOT_GIVEN is the SDK default."""
+    found, messages = check(
+        project(
+            tmp_path,
+            {
+                **CONFIG,
+                "app/config.py": """
+                    import dataclasses
+
+                    import attr
+                    from pydantic import BaseModel, Field
+
+
+                    class Settings(BaseModel):
+                        max_tokens: int = Field(8192, ge=1)
+                        timeout: float | None = Field(default=None)
+
+
+                    @dataclasses.dataclass
+                    class Limits:
+                        max_tokens: int = dataclasses.field(default=12000)
+                        retries: int = dataclasses.field(default_factory=lambda: 3)
+
+
+                    @attr.s
+                    class Budget:
+                        timeout = attr.ib(default=30.0)
+                """,
+                "app/main.py": """
+                    import anthropic
+
+                    from .config import Budget, Limits, Settings
+
+
+                    def run(settings: Settings, limits: Limits, budget: Budget, q):
+                        unguarded = anthropic.Anthropic(timeout=settings.timeout)
+                        bounded = anthropic.Anthropic(timeout=budget.timeout)
+                        bounded.messages.create(model="m", max_tokens=settings.max_tokens, messages=[q])
+                        bounded.messages.create(model="m", max_tokens=limits.max_tokens, messages=[q])
+                        sentinel = anthropic.Anthropic(timeout=anthropic.NOT_GIVEN)
+                        sentinel.messages.create(model="m", max_tokens=512, messages=[q], timeout=anthropic.NOT_GIVEN)
+                """,
+            },
+        ),
+        "--select",
+        "ANT101,ANT401,ANT402",
+    )
+    assert found == [
+        ("ANT402", "app/main.py", 7, 45),
+        ("ANT101", "app/main.py", 9, 5),
+        ("ANT101", "app/main.py", 10, 5),
+        ("ANT401", "app/main.py", 11, 16),
+    ]
+    assert messages[found[0]].startswith("timeout may be None on Anthropic() (default of field timeout of Settings, app/config.py:9)")
+    assert messages[found[1]].startswith("max_tokens may be 8,192 (default of field max_tokens of Settings, app/config.py:8)")
+    assert messages[found[2]].startswith("max_tokens may be 12,000 (default of field max_tokens of Limits, app/config.py:14)")

@@ -21,6 +21,9 @@ from auditor.analysis.values import ABSENT, LITERAL, Known, Source, Unknown, is_
 
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv"})
 _NUMBER_CASTS = frozenset({"builtins.int", "builtins.float"})
+# Declarations of a class field whose `default=` is the field's default value.
+_DEFAULT_FIRST = frozenset({"pydantic.Field", "pydantic.fields.Field"})
+_FIELD_DECLARATIONS = _DEFAULT_FIRST | {"dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field"}
 
 
 @dataclass(eq=False)
@@ -234,9 +237,15 @@ class Evaluator:
         return Known(value, source, left.certain and right.certain, expr)
 
     def _evaluate_call(self, call: cst.Call, depth: int) -> Known | Unknown:
-        """`int(os.environ.get("N", "8192"))`: the default, marked uncertain."""
+        """`int(os.environ.get("N", "8192"))`: the default, marked uncertain. A field's
+        declared default (`Field(default=8192)`, `field(default=None)`, `attr.ib(default=30)`)."""
         name = self.inference.qualified_name(call.func)
         positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        if name in _FIELD_DECLARATIONS:
+            defaults = [arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "default"]
+            if not defaults and name in _DEFAULT_FIRST and positional:
+                defaults = positional[:1]  # pydantic's `Field(8192, ge=1)`
+            return self.evaluate(defaults[0], depth + 1) if defaults else Unknown("a field without a default")
         if name in _NUMBER_CASTS and len(positional) == 1 and len(call.args) == 1:
             inner = self.evaluate(positional[0], depth + 1)
             if isinstance(inner, Known) and isinstance(inner.value, (str, int, float)):

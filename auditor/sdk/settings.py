@@ -64,11 +64,26 @@ class SettingsInForce:
             return Setting(value, Source("timeout-object", self.facts.code(call)), True, read.certain, call)
         return unknown_setting("Timeout with a value that is not a constant", call)
 
+    def given(self, arguments: Arguments, keyword: str) -> bool | None:
+        """`Arguments.given`, where passing the SDK's own "not given" (`NOT_GIVEN`, `NotGiven()`,
+        `omit`) counts as not passing it: the SDK then applies what it would without it."""
+        given = arguments.given(keyword)
+        if given and all(self._not_given(expr) for expr in arguments.expressions(keyword)):
+            return False
+        return given
+
+    def _not_given(self, expr: cst.BaseExpression) -> bool:
+        from auditor.sdk.inference import sdk_export
+
+        func = expr.func if isinstance(expr, cst.Call) and not expr.args else expr
+        name = self.inference.qualified_name(func)
+        return name is not None and sdk_export(name) in table.NOT_GIVEN_NAMES
+
     def client_timeout(self, config: ClientConfig) -> Setting:
         """The timeout a client was built with, falling back as the SDK does."""
         if config.external is not None:
             return config.external.timeout
-        given = config.arguments.given("timeout")
+        given = self.given(config.arguments, "timeout")
         if given:
             return self._single_setting(config.arguments, "timeout", self.timeout_of)
         if given is None:
@@ -101,7 +116,7 @@ class SettingsInForce:
     def client_max_retries(self, config: ClientConfig) -> Setting:
         if config.external is not None:
             return config.external.max_retries
-        given = config.arguments.given("max_retries")
+        given = self.given(config.arguments, "max_retries")
         if given:
             return self._single_setting(config.arguments, "max_retries", self._retries_of)
         if given is None:
@@ -156,7 +171,7 @@ class SettingsInForce:
         still waits with the timeout of the `Anthropic(...)` it derives from."""
         if config.external is not None:
             return [config]
-        if config.arguments.given(keyword) is not False:
+        if self.given(config.arguments, keyword) is not False:
             return []
         if config.parent is None:
             return [config]
@@ -164,7 +179,7 @@ class SettingsInForce:
 
     def call_timeout(self, call: SdkCall) -> Setting | None:
         """The per-call `timeout=`, or None when the call passes none (provably)."""
-        given = call.arguments.given("timeout")
+        given = self.given(call.arguments, "timeout")
         if given is False:
             return None
         if given is None:
@@ -177,4 +192,4 @@ class SettingsInForce:
         reported once, where it was written."""
         if config.external is not None:
             return False  # reported in the module that wrote it
-        return config.parent is None or config.arguments.given(keyword) is True
+        return config.parent is None or self.given(config.arguments, keyword) is True

@@ -155,6 +155,8 @@ REQUEST_LOOPS = frozenset({"tool_runner"})
 # Attributes that wrap a resource without changing what the call does.
 RESPONSE_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 CLIENT_DERIVERS = frozenset({"with_options", "copy"})
+# What the SDK exports for "not given": passing one is the same as passing nothing.
+NOT_GIVEN_NAMES = frozenset({"NOT_GIVEN", "NotGiven", "omit", "Omit"})
 # The attributes of a client through which it makes or derives calls: reading one of these on
 # something another module builds is what makes it worth asking that module what it is.
 CLIENT_ENTRY_ATTRIBUTES = frozenset(path[0] for path in GENERATION_RESOURCES) | {"with_options"}

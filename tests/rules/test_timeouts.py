@@ -626,3 +626,45 @@ def test_an_sdk_older_than_its_estimate_is_not_said_to_estimate() -> None:
         ),
     ]
     assert explained(SIZES, select=("ANT401",), target_sdk_version="0.47.0") == explained(SIZES, select=("ANT401",))
+
+
+def test_the_sdks_not_given_is_no_timeout_at_all() -> None:
+    """`NOT_GIVEN`, `NotGiven()` and `omit` mean "not passed": the SDK's default applies."""
+    from conftest import findings
+
+    source = """
+        import anthropic
+        from anthropic import NOT_GIVEN, omit
+        client = anthropic.Anthropic(timeout=NOT_GIVEN)
+        client.messages.create(model="m", max_tokens=100, messages=[], timeout=anthropic.NotGiven())
+        other = anthropic.Anthropic(max_retries=omit)
+        other.messages.create(model="m", max_tokens=100, messages=[], timeout=omit)
+        timed = anthropic.Anthropic(timeout=NOT_GIVEN)
+        timed.messages.create(model="m", max_tokens=100, messages=[], timeout=20)
+        """
+    assert findings(source, select=("ANT401", "ANT402")) == [("ANT401", 4, 10), ("ANT401", 6, 9)]
+
+
+def test_declared_field_defaults_are_may_be_values() -> None:
+    from conftest import messages
+
+    source = """
+        import dataclasses
+        import anthropic
+        from pydantic import BaseModel, Field
+
+        class Settings(BaseModel):
+            max_tokens: int = Field(default=8192)
+
+        @dataclasses.dataclass
+        class Other:
+            timeout: float | None = dataclasses.field(default=None)
+
+        def run(settings: Settings, other: Other):
+            client = anthropic.Anthropic(timeout=other.timeout)
+            client.messages.create(model="m", max_tokens=settings.max_tokens, messages=[])
+        """
+    assert [m.split(":")[0] for m in messages(source, select=("ANT101", "ANT402"))] == [
+        "ANT402 timeout may be None on Anthropic() (default of field timeout of Other on line 11)",
+        "ANT101 max_tokens may be 8,192 (default of field max_tokens of Settings on line 7) without streaming",
+    ]
