@@ -14,17 +14,32 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.cache import ResultCache, content_digest
 from auditor.config import Settings
 from auditor.discovery import discover
-from auditor.engine import FileResult, analyse, check_bytes, display_path, finish, flagged_lines, may_call_sdk, parse_error_finding, prepare, read_file, trigger_pattern
+from auditor.engine import (
+    FileResult,
+    analyse,
+    check_bytes,
+    display_path,
+    finish,
+    flagged_lines,
+    may_call_sdk,
+    parse_error_finding,
+    prepare,
+    read_file,
+    trigger_pattern,
+)
 from auditor.files import UnreadableFile, read_regular_file
 from auditor.findings import Finding
-from auditor.linking import ProjectJob, module_resolver
-from auditor.project.resolver import Summaries
 from auditor.notebook import Notebook, from_cells, is_notebook
 from auditor.supervisor import Supervisor, WorkerLost
+
+if TYPE_CHECKING:  # imported where used: a run that parses nothing never needs them
+    from auditor.linking import ProjectJob
+    from auditor.project.resolver import Summaries
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -169,25 +184,17 @@ class _Linker:
     def __init__(self, cache: ResultCache | None) -> None:
         from auditor.project.resolver import Record
 
-        self.cache = cache
-        self.records = {path: Record(key, summary, {}) for path, (key, summary) in (cache.summaries().items() if cache is not None else ())}
+        self.records = {path: Record(key, summary) for path, (key, summary) in (cache.summaries().items() if cache is not None else ())}
         self._stores: dict[tuple[Path, str], Summaries] = {}
         self._settings: dict[tuple[Path, str], Settings] = {}
 
     def job(self, settings: Settings, deps: dict[str, str] | None = None) -> ProjectJob:
-        from auditor.linking import layout_for, settings_key
+        from auditor.linking import ProjectJob, layout_for, settings_key
 
         layout = layout_for(settings.root)
         store = self._store(settings)
-        known = {}
-        if deps:  # the summaries the file read last time, and theirs, that are still valid
-            queue = list(deps)
-            while queue:
-                path = queue.pop()
-                record = store.current(path)
-                if record is not None and path not in known:
-                    known[path] = record
-                    queue.extend(record.deps)
+        # The summaries the file read last time that are still valid: the worker need not parse them.
+        known = {path: record for path in deps or () if (record := store.current(path)) is not None}
         return ProjectJob(layout, settings_key(settings), known)
 
     def valid(self, settings: Settings, deps: dict[str, str]) -> bool:
@@ -217,6 +224,8 @@ class _Linker:
         layout = layout_for(settings.root)
         store = self._stores.get((layout.root, key))
         if store is None:
+            from auditor.project.resolver import Summaries
+
             store = Summaries(layout, lambda path: content_key(path, key), None, self.records)
             self._stores[(layout.root, key)] = store
             self._settings[(layout.root, key)] = settings
@@ -303,7 +312,11 @@ def _analyse_job(job: _Job) -> tuple[FileResult, str | None]:
         previous = signal.signal(signal.SIGALRM, _raise_time_limit)
         signal.setitimer(signal.ITIMER_REAL, job.time_limit)
     try:
-        resolver = module_resolver(job.project, Path(os.path.abspath(job.path)), job.settings) if job.project is not None else None
+        resolver = None
+        if job.project is not None:
+            from auditor.linking import module_resolver
+
+            resolver = module_resolver(job.project, Path(os.path.abspath(job.path)), job.settings)
         prepared: tuple[str, bool, Notebook | None] | None
         if resolver is not None and job.summary_only:
             resolver.summaries.current(os.path.abspath(job.path))

@@ -66,31 +66,31 @@ def module_resolver(job: ProjectJob, path: Path, settings: Settings) -> Resolver
 
 def _computer(settings: Settings) -> Compute:
     def compute(path: Path, key: str, data: bytes, summaries: Summaries) -> Record:
-        return Record(key, *_summarise_file(path, data, summaries, settings))
+        return Record(key, _summarise_file(path, data, summaries, settings))
 
     return compute
 
 
-def _summarise_file(path: Path, data: bytes, summaries: Summaries, settings: Settings) -> tuple[dict[str, object], dict[str, str]]:
+def _summarise_file(path: Path, data: bytes, summaries: Summaries, settings: Settings) -> dict[str, object]:
     """A module asked about by another: parsed here, read on its own (see summarise)."""
     from auditor.engine import decode
     from auditor.prescreen import screen
 
     named = summaries.layout.module_of(path)
     if named is None or b"\x00" in data:
-        return EMPTY_SUMMARY, {}
+        return EMPTY_SUMMARY
     try:
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError):
-        return EMPTY_SUMMARY, {}
+        return EMPTY_SUMMARY
     if screen(source) is not None:
-        return EMPTY_SUMMARY, {}
+        return EMPTY_SUMMARY
     import libcst as cst
 
     try:
         module = cst.parse_module(source)
     except Exception:  # libcst raises several kinds for what it cannot parse
-        return EMPTY_SUMMARY, {}
+        return EMPTY_SUMMARY
     from auditor.project.summary import summarise
     from auditor.sdk.model import SdkModel
 
@@ -98,8 +98,8 @@ def _summarise_file(path: Path, data: bytes, summaries: Summaries, settings: Set
         model = SdkModel(module, str(path), settings.sdk, settings.retry_decorators, settings.target_sdk_version)
         summary = summarise(model, named[0], named[1], shown(summaries.layout, path), source)
     except RecursionError:
-        return EMPTY_SUMMARY, {}
-    return summary, {}
+        return EMPTY_SUMMARY
+    return summary
 
 
 def shown(layout: ProjectLayout, path: Path) -> str:

@@ -28,23 +28,14 @@ MAX_ALIASES = 8  # re-export chains longer than this are not followed
 
 @dataclass(frozen=True)
 class Record:
-    """A module's summary, for one content (`key`) and the summaries it read (`deps`: file ->
-    digest of its summary, "" for a module that was unknown)."""
+    """A module's summary, for one content of its file (`key`)."""
 
     key: str
     summary: Summary
-    deps: dict[str, str]
 
     @property
     def digest(self) -> str:
         return summary_digest(self.summary)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "summary": self.summary, "deps": self.deps}
-
-    @staticmethod
-    def from_json(raw: dict[str, Any]) -> Record:
-        return Record(raw["key"], raw["summary"], raw["deps"])
 
 
 def summary_digest(summary: Summary) -> str:
@@ -67,27 +58,19 @@ class Summaries:
         self.computed: dict[str, Record] = {}  # new in this session: for the cache
         self.stale: set[str] = set()  # needed but not computable here
         self._current: dict[str, Record | None] = {}
-        self._active: set[str] = set()
 
     def current(self, path: str) -> Record | None:
         """The record of `path` valid now (checked once per session), or None."""
-        if path in self._current:
-            return self._current[path]
-        if path in self._active:
-            return None  # an import cycle
-        self._active.add(path)
-        try:
-            record = self._validate(path)
-        finally:
-            self._active.discard(path)
-        self._current[path] = record
-        return record
+        if path not in self._current:
+            self._current[path] = self._validate(path)
+        return self._current[path]
 
     def digest(self, path: str) -> str:
         record = self.current(path)
         return record.digest if record is not None else ""
 
     def deps_valid(self, deps: dict[str, str]) -> bool:
+        """Are the summaries a cached result read (file -> digest) still what they were?"""
         return all(self.digest(path) == digest for path, digest in deps.items())
 
     def _validate(self, path: str) -> Record | None:
@@ -96,7 +79,7 @@ class Summaries:
             return None
         key, data = found
         record = self.records.get(path)
-        if record is not None and record.key == key and self.deps_valid(record.deps):
+        if record is not None and record.key == key:
             return record
         if self.compute is None:
             self.stale.add(path)

@@ -15,6 +15,7 @@ cached with its findings. It holds only what crosses a module boundary in real c
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from functools import cached_property
@@ -25,11 +26,11 @@ import libcst as cst
 from auditor.analysis.scopes import Binding, ClassInfo
 from auditor.analysis.tree import dotted
 from auditor.analysis.values import Known, Source, is_number
+from auditor.project.layout import absolute_name
+from auditor.project.shape import Summary
 from auditor.sdk.calls import generation_root
 from auditor.sdk.facts import ClientConfig, ClientSet, Setting
 from auditor.sdk.model import SdkModel
-from auditor.project.layout import absolute_name
-from auditor.project.shape import Summary
 from auditor.sdk.retries import is_retry_decorator
 
 MAX_TEXT = 200  # longer strings are not worth carrying (and are not model names)
@@ -328,5 +329,5 @@ def _exportable(value: object) -> bool:
     if value is None or isinstance(value, bool):
         return True
     if is_number(value):
-        return value == value and abs(value) != float("inf")  # JSON has no NaN or infinity
+        return math.isfinite(value)  # JSON has no NaN or infinity
     return isinstance(value, str) and len(value) <= MAX_TEXT

@@ -29,6 +29,7 @@ _RESOURCE_NAMES = frozenset({"beta", "prompt_caching", "messages", "completions"
 
 class Calls:
     def __init__(self, model: SdkModel) -> None:
+        self.model = model
         self.facts = model.facts
         self.inference = model.inference
         self.evaluator = model.evaluator
@@ -227,9 +228,7 @@ class Calls:
         module is asked only about calls that pass a client."""
         external = self.inference.external
         found: list[RemoteCall] = []
-        for call in self.facts.calls:  # as SdkModel.client_configs does: every client is known after
-            self.inference.infer(call)
-        if external is None or not (self.inference.configs or self.inference.imports_clients):
+        if external is None or not (self.model.client_configs or self.inference.imports_clients):
             return found  # no client here to hand to anyone
         for call in self.facts.calls:
             if not any(isinstance(arg.value, (cst.Name, cst.Attribute)) for arg in call.args):

@@ -303,7 +303,7 @@ def _retry_library(model: SdkModel, func: cst.BaseExpression) -> str | None:
     if name is not None and name in model.retry_decorators:
         return "configured"
     target = model.infer(func)
-    if isinstance(target, FunctionRef) and _is_local_retry_decorator(model, target.node):
+    if isinstance(target, FunctionRef) and is_retry_decorator(model, target.node):
         return "local"
     if name is not None and model.external is not None and model.inference.in_project(name):
         entry = model.external.entry(name)
@@ -312,13 +312,9 @@ def _retry_library(model: SdkModel, func: cst.BaseExpression) -> str | None:
     return None
 
 
-def is_retry_decorator(model: SdkModel, function: cst.FunctionDef) -> bool:
-    """Is this function of the module a retry decorator (what its summary exports)?"""
-    return _is_local_retry_decorator(model, function)
-
-
-def _is_local_retry_decorator(model: SdkModel, decorator: cst.FunctionDef) -> bool:
-    """A decorator of this module that loops around `func(*args)` in try/except."""
+def is_retry_decorator(model: SdkModel, decorator: cst.FunctionDef) -> bool:
+    """A decorator of this module that loops around `func(*args)` in try/except (what the
+    module's summary exports as a retry decorator)."""
     for loop in model.loops:
         if decorator not in model.ancestors(loop):
             continue
